@@ -1,0 +1,19 @@
+// Copyright (c) 2026 The asyncio for Asio authors.
+// Distributed under the Boost Software License, Version 1.0.
+
+#ifndef ASYNCIO_HPP
+#define ASYNCIO_HPP
+
+/// Python's asyncio programming model for Boost.Asio: everything at once.
+
+#include <asyncio/config.hpp>
+#include <asyncio/error.hpp>
+#include <asyncio/gather.hpp>
+#include <asyncio/outcome.hpp>
+#include <asyncio/run.hpp>
+#include <asyncio/sleep.hpp>
+#include <asyncio/task.hpp>
+#include <asyncio/timeout.hpp>
+#include <asyncio/wait_for.hpp>
+
+#endif // ASYNCIO_HPP

@@ -1,0 +1,137 @@
+// Copyright (c) 2026 The asyncio for Asio authors.
+// Distributed under the Boost Software License, Version 1.0.
+
+#include <asyncio/detail/executor.hpp>
+#include <asyncio/detail/loop_service.hpp>
+#include <asyncio/detail/task_state.hpp>
+
+#include <boost/asio/execution/context.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/query.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+namespace asyncio::detail {
+namespace {
+
+namespace asio = boost::asio;
+
+// Bumped whenever a loop_service dies, so that per-thread caches keyed by a context's
+// address never return the service of a dead context whose address was reused.
+std::atomic<std::uint64_t> service_generation{0};
+
+bool promises_one_thread(asio::execution_context& ctx) {
+#if defined(BOOST_ASIO_HAS_IOCP)
+    (void)ctx;
+    return false;
+#else
+    // io_context and thread_pool keep their concurrency hint in their scheduler; these
+    // are the conditions under which the scheduler itself assumes a single thread.
+    if (!asio::has_service<asio::detail::scheduler>(ctx))
+        return false;
+    const int hint = asio::use_service<asio::detail::scheduler>(ctx).concurrency_hint();
+    return hint == 1 || !BOOST_ASIO_CONCURRENCY_HINT_IS_LOCKING(SCHEDULER, hint) ||
+           !BOOST_ASIO_CONCURRENCY_HINT_IS_LOCKING(REACTOR_IO, hint);
+#endif
+}
+
+using io_executor = asio::io_context::executor_type;
+using pool_executor = asio::thread_pool::executor_type;
+
+// The executor a strand in `ex` wraps, or null when `ex` is not a strand we know.
+const executor_type* strand_inner(const executor_type& ex, executor_type& storage) {
+    if (auto* s = ex.target<asio::strand<io_executor>>())
+        return &(storage = s->get_inner_executor());
+    if (auto* s = ex.target<asio::strand<pool_executor>>())
+        return &(storage = s->get_inner_executor());
+    if (auto* s = ex.target<asio::strand<executor_type>>())
+        return &(storage = s->get_inner_executor());
+    return nullptr;
+}
+
+} // namespace
+
+asio::execution_context::id loop_service::id;
+
+loop_service::loop_service(asio::execution_context& ctx)
+    : asio::execution_context::service(ctx), single_threaded_(promises_one_thread(ctx)) {}
+
+loop_service::~loop_service() {
+    service_generation.fetch_add(1, std::memory_order_acq_rel);
+}
+
+loop_service& loop_service::of(const executor_type& ex) {
+    struct cache {
+        const asio::execution_context* ctx = nullptr;
+        std::uint64_t generation = 0;
+        loop_service* service = nullptr;
+    };
+    thread_local cache c;
+    asio::execution_context& ctx = asio::query(ex, asio::execution::context);
+    const auto generation = service_generation.load(std::memory_order_acquire);
+    if (c.ctx != &ctx || c.generation != generation)
+        c = {&ctx, generation, &asio::use_service<loop_service>(ctx)};
+    return *c.service;
+}
+
+void loop_service::add(task_base& t) noexcept {
+    std::lock_guard lock(mutex_);
+    tasks_.push_back(t);
+}
+
+void loop_service::remove(task_base& t) noexcept {
+    std::lock_guard lock(mutex_);
+    tasks_.remove(t);
+}
+
+std::vector<boost::intrusive_ptr<task_base>> loop_service::tasks() {
+    std::vector<boost::intrusive_ptr<task_base>> out;
+    std::lock_guard lock(mutex_);
+    out.reserve(tasks_.size());
+    tasks_.for_each([&](task_base& t) { out.emplace_back(&t); });
+    return out;
+}
+
+boost::intrusive_ptr<task_base> loop_service::find(const void* identity) {
+    if (!identity)
+        return nullptr;
+    std::lock_guard lock(mutex_);
+    task_base* found = nullptr;
+    tasks_.for_each([&](task_base& t) {
+        if (!found && t.identity() == identity)
+            found = &t;
+    });
+    return found;
+}
+
+bool is_serialized(const executor_type& ex) {
+    executor_type inner;
+    if (strand_inner(ex, inner))
+        return true;
+    if (ex.target<io_executor>() || ex.target<pool_executor>())
+        return loop_service::of(ex).single_threaded();
+    return false;
+}
+
+executor_type new_strand(const executor_type& ex) {
+    executor_type inner;
+    const executor_type& base = strand_inner(ex, inner) ? inner : ex;
+    if (auto* io = base.target<io_executor>())
+        return asio::make_strand(*io);
+    if (auto* pool = base.target<pool_executor>())
+        return asio::make_strand(*pool);
+    return asio::make_strand(base);
+}
+
+executor_type task_executor(const executor_type& ex) {
+    return is_serialized(ex) ? ex : new_strand(ex);
+}
+
+executor_type child_task_executor(const executor_type& ex) {
+    executor_type inner;
+    if (strand_inner(ex, inner))
+        return task_executor(inner);
+    return task_executor(ex);
+}
+
+} // namespace asyncio::detail

@@ -75,18 +75,18 @@ loop_service& loop_service::of(const executor_type& ex) {
 }
 
 void loop_service::add(task_base& t) noexcept {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(lock_);
     tasks_.push_back(t);
 }
 
 void loop_service::remove(task_base& t) noexcept {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(lock_);
     tasks_.remove(t);
 }
 
 std::vector<boost::intrusive_ptr<task_base>> loop_service::tasks() {
     std::vector<boost::intrusive_ptr<task_base>> out;
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(lock_);
     out.reserve(tasks_.size());
     tasks_.for_each([&](task_base& t) { out.emplace_back(&t); });
     return out;
@@ -95,7 +95,7 @@ std::vector<boost::intrusive_ptr<task_base>> loop_service::tasks() {
 boost::intrusive_ptr<task_base> loop_service::find(const void* identity) {
     if (!identity)
         return nullptr;
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(lock_);
     task_base* found = nullptr;
     tasks_.for_each([&](task_base& t) {
         if (!found && t.identity() == identity)
@@ -104,11 +104,16 @@ boost::intrusive_ptr<task_base> loop_service::find(const void* identity) {
     return found;
 }
 
+// The checks below go from the most to the least common executor type: a successful
+// typeid comparison is a pointer comparison, a failed one may be a strcmp.
+
 bool is_serialized(const executor_type& ex) {
+    if (ex.target<io_executor>())
+        return loop_service::of(ex).single_threaded();
     executor_type inner;
     if (strand_inner(ex, inner))
         return true;
-    if (ex.target<io_executor>() || ex.target<pool_executor>())
+    if (ex.target<pool_executor>())
         return loop_service::of(ex).single_threaded();
     return false;
 }
@@ -123,15 +128,27 @@ executor_type new_strand(const executor_type& ex) {
     return asio::make_strand(base);
 }
 
-executor_type task_executor(const executor_type& ex) {
-    return is_serialized(ex) ? ex : new_strand(ex);
+executor_type strip_strand(const executor_type& ex) {
+    if (ex.target<io_executor>())
+        return ex;
+    executor_type inner;
+    return strand_inner(ex, inner) ? inner : ex;
 }
 
-executor_type child_task_executor(const executor_type& ex) {
+task_placement place_task(const executor_type& ex) {
+    auto& loop = loop_service::of(ex);
+    if (auto* io = ex.target<io_executor>())
+        return {loop.single_threaded() ? ex : executor_type(asio::make_strand(*io)), loop};
+    return {is_serialized(ex) ? ex : new_strand(ex), loop};
+}
+
+task_placement place_child_task(const executor_type& ex) {
+    if (ex.target<io_executor>())
+        return place_task(ex);
+    if (auto* s = ex.target<asio::strand<io_executor>>())
+        return place_task(s->get_inner_executor());
     executor_type inner;
-    if (strand_inner(ex, inner))
-        return task_executor(inner);
-    return task_executor(ex);
+    return place_task(strand_inner(ex, inner) ? inner : ex);
 }
 
 } // namespace asyncio::detail

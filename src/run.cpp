@@ -96,12 +96,14 @@ void runner::run_until_done(const any_task& t) {
 void runner::close() {
     if (closed_)
         return;
+    auto tasks = detail::loop_service::of(context_.get_executor()).tasks();
+    if (tasks.empty()) {
+        closed_ = true;
+        return;
+    }
     if (inside_run)
         detail::throw_invalid_state("runner::close cannot be called from inside the loop");
     closed_ = true;
-    auto tasks = detail::loop_service::of(context_.get_executor()).tasks();
-    if (tasks.empty())
-        return;
     auto remaining = std::make_shared<std::atomic<std::size_t>>(tasks.size());
     for (auto& st : tasks) {
         any_task t(st, detail::from_state);

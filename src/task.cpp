@@ -1,6 +1,7 @@
 // Copyright (c) 2026 The asyncio for Asio authors.
 // Distributed under the Boost Software License, Version 1.0.
 
+#include <asyncio/detail/executor.hpp>
 #include <asyncio/detail/task_state.hpp>
 
 namespace asyncio::detail {
@@ -15,10 +16,10 @@ bool task_base::cancel() noexcept {
         if (status == scheduled_status)
             return true; // begin() will see it: the body never runs
     }
-    // The coroutine runs on executor_ (serialized), and so does the emission, so the
-    // signal never races with the coroutine installing or clearing its handlers.
+    // The coroutine runs on its executor (serialized), and so does the emission, so
+    // the signal never races with the coroutine installing or clearing its handlers.
     try {
-        boost::asio::post(executor_, [self = boost::intrusive_ptr<task_base>(this)] {
+        boost::asio::post(get_executor(), [self = boost::intrusive_ptr<task_base>(this)] {
             if (!self->done())
                 self->signal_.emit(boost::asio::cancellation_type::terminal);
         });
@@ -41,12 +42,14 @@ void task_base::finish(std::exception_ptr e) noexcept {
     if (was_cancelled)
         e = std::make_exception_ptr(cancelled_error());
     waiter* to_complete = nullptr;
+    executor_type strand = strip_strand(executor_);
     {
         std::lock_guard lock(lock_);
         exception_ = std::move(e);
         cancelled_ = was_cancelled;
         status_.store(done_status, std::memory_order_release);
         to_complete = waiters_.detach_all();
+        executor_.swap(strand); // the strand dies here, while its loop still lives
     }
     loop_.remove(*this);
     while (waiter* w = to_complete) {

@@ -71,8 +71,9 @@ class any_task {
     /// Renames the task.
     void set_name(std::string name) { state().set_name(std::move(name)); }
 
-    /// The executor the task's coroutine runs on.
-    const executor_type& get_executor() const { return state().get_executor(); }
+    /// The executor the task's coroutine runs on; once the task is done, the loop's
+    /// executor (a finished task lets go of its strand, which must not outlive the loop).
+    executor_type get_executor() const { return state().get_executor(); }
 
     /// Registers `f`, called as `f(const any_task&)` once the task is done. Callbacks
     /// are posted to the task's executor in registration order, never run inline (not

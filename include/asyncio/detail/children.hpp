@@ -146,10 +146,11 @@ class awaitable_child final : public child_result<T> {
 
         void finish(std::exception_ptr e) {
             self->running_ = false;
-            if (e)
+            if (e) {
                 self->error_ = std::move(e);
-            else if (!self->value_)
-                self->set_value(); // void
+            } else if constexpr (std::is_void_v<T>) {
+                self->set_value();
+            }
             listener->child_done(index, self->error_);
         }
     };

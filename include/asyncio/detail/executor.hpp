@@ -16,16 +16,27 @@ bool is_serialized(const executor_type& ex);
 // A new strand over the executor underneath `ex` (a strand of a strand is pointless).
 executor_type new_strand(const executor_type& ex);
 
-// The executor a task created on `ex` runs on. A task's coroutine must not run
-// concurrently with its own cancellation, which may be requested from any thread, so
-// a task always runs on a serialized executor: `ex` itself when it is one (an
-// explicit strand is honoured), otherwise a strand of its own.
-executor_type task_executor(const executor_type& ex);
+class loop_service;
 
-// The executor of a task created from a coroutine running on `ex` (create_task
-// without an executor): on a multi-threaded loop every such task gets its own strand,
-// so tasks run in parallel; on a single-threaded loop it shares the loop's executor.
-executor_type child_task_executor(const executor_type& ex);
+// Where a new task runs: its executor and its loop's bookkeeping.
+struct task_placement {
+    executor_type executor;
+    loop_service& loop;
+};
+
+// For a task created on `ex` (create_task with an executor). A task's coroutine must
+// not run concurrently with its own cancellation, which may be requested from any
+// thread, so a task always runs on a serialized executor: `ex` itself when it is one
+// (an explicit strand is honoured), otherwise a strand of its own.
+task_placement place_task(const executor_type& ex);
+
+// For a task created from a coroutine running on `ex` (create_task without an
+// executor): on a multi-threaded loop every such task gets its own strand, so tasks
+// run in parallel; on a single-threaded loop it shares the loop's executor.
+task_placement place_child_task(const executor_type& ex);
+
+// The executor underneath `ex` when it is a strand, else `ex`.
+executor_type strip_strand(const executor_type& ex);
 
 } // namespace asyncio::detail
 

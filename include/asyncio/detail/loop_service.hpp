@@ -6,13 +6,13 @@
 
 #include <asyncio/config.hpp>
 #include <asyncio/detail/intrusive_list.hpp>
+#include <asyncio/detail/spinlock.hpp>
 
 #include <boost/asio/execution_context.hpp>
 #include <boost/intrusive_ptr.hpp>
 
 #include <atomic>
 #include <cstdint>
-#include <mutex>
 #include <vector>
 
 namespace asyncio::detail {
@@ -53,7 +53,7 @@ class loop_service final : public boost::asio::execution_context::service {
 
     const bool single_threaded_;
     std::atomic<std::uint64_t> last_task_id_{0};
-    std::mutex mutex_;
+    spinlock lock_; // held for a link or an unlink, on the path of every task
     intrusive_list<task_base> tasks_;
 };
 

@@ -5,6 +5,7 @@
 #define ASYNCIO_DETAIL_TASK_STATE_HPP
 
 #include <asyncio/config.hpp>
+#include <asyncio/detail/executor.hpp>
 #include <asyncio/detail/identity.hpp>
 #include <asyncio/detail/intrusive_list.hpp>
 #include <asyncio/detail/loop_service.hpp>
@@ -12,7 +13,6 @@
 #include <asyncio/detail/waiter.hpp>
 #include <asyncio/error.hpp>
 
-#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
@@ -61,7 +61,13 @@ class task_base : public list_hook,
     task_base& operator=(const task_base&) = delete;
     virtual ~task_base() = default;
 
-    const executor_type& get_executor() const noexcept { return executor_; }
+    // The executor the coroutine runs on. Once the task is done, the loop's own
+    // executor instead: a finished task drops its strand, which must not outlive the
+    // loop (Asio's rule), while handles to a task may.
+    executor_type get_executor() const {
+        std::lock_guard lock(lock_);
+        return executor_;
+    }
     loop_service& loop() const noexcept { return loop_; }
 
     bool done() const noexcept { return status_.load(std::memory_order_acquire) == done_status; }
@@ -116,7 +122,7 @@ class task_base : public list_hook,
     bool cancel_requested_ = false; // guarded by lock_
     std::exception_ptr exception_;  // written before status_ becomes done
     boost::asio::cancellation_signal signal_;
-    const executor_type executor_;
+    executor_type executor_;         // guarded by lock_ (see get_executor)
     intrusive_list<waiter> waiters_; // guarded by lock_
     loop_service& loop_;
     const std::uint64_t id_;
@@ -174,9 +180,19 @@ awaitable<void> run_task(task_state<T>* st, awaitable<T> body) {
 // The completion handler of a task's co_spawn. Destroyed without being called (the
 // loop was destroyed with the task suspended), it finishes the task as cancelled,
 // so that nobody waits for it forever.
+//
+// It names its cancellation slot itself rather than through bind_cancellation_slot:
+// co_spawn then sees a handler without an associated executor and installs its
+// lighter cancellation handler (the task's cancel() already runs on its executor).
 class task_completion {
   public:
+    using cancellation_slot_type = boost::asio::cancellation_slot;
+
     explicit task_completion(boost::intrusive_ptr<task_base> st) noexcept : st_(std::move(st)) {}
+
+    cancellation_slot_type get_cancellation_slot() const noexcept {
+        return st_->cancellation_slot();
+    }
     task_completion(task_completion&&) noexcept = default;
     task_completion& operator=(task_completion&&) = delete;
     ~task_completion() {
@@ -217,10 +233,10 @@ class task_starter {
         try {
             // Named first: function arguments are evaluated in no fixed order.
             auto coroutine = run_task(raw, std::move(body_));
-            auto completion =
-                boost::asio::bind_cancellation_slot(raw->cancellation_slot(), task_completion(st));
+            task_completion completion(st);
+            auto ex = raw->get_executor();
             st = nullptr;
-            boost::asio::co_spawn(raw->get_executor(), std::move(coroutine), std::move(completion));
+            boost::asio::co_spawn(ex, std::move(coroutine), std::move(completion));
         } catch (...) {
             // co_spawn could not start (out of memory). If the completion handler was
             // already built, its destructor finishes the task.
@@ -234,17 +250,15 @@ class task_starter {
     awaitable<T> body_;
 };
 
-// Creates a task running `body` on `task_ex` (already a serialized executor) and
-// posts its start.
+// Creates a task running `body` where `place` says and posts its start.
 template <class T>
-boost::intrusive_ptr<task_state<T>> spawn_task(executor_type task_ex, awaitable<T> body,
+boost::intrusive_ptr<task_state<T>> spawn_task(task_placement place, awaitable<T> body,
                                                std::string name) {
-    auto& loop = loop_service::of(task_ex);
-    boost::intrusive_ptr<task_state<T>> st(new task_state<T>(task_ex, loop));
+    boost::intrusive_ptr<task_state<T>> st(new task_state<T>(place.executor, place.loop));
     if (!name.empty())
         st->set_name(std::move(name));
-    loop.add(*st);
-    boost::asio::post(task_ex, task_starter<T>(st, std::move(body)));
+    place.loop.add(*st);
+    boost::asio::post(place.executor, task_starter<T>(st, std::move(body)));
     return st;
 }
 

@@ -146,16 +146,15 @@ task<T> create_task(E&& ex, awaitable<T> coro, std::string name) {
         base = ex.get_executor();
     else
         base = ex;
-    return task<T>(
-        detail::spawn_task(detail::task_executor(base), std::move(coro), std::move(name)),
-        detail::from_state);
+    return task<T>(detail::spawn_task(detail::place_task(base), std::move(coro), std::move(name)),
+                   detail::from_state);
 }
 
 template <class T>
 awaitable<task<T>> create_task(awaitable<T> coro, std::string name) {
     auto ex = co_await boost::asio::this_coro::executor;
     co_return task<T>(
-        detail::spawn_task(detail::child_task_executor(ex), std::move(coro), std::move(name)),
+        detail::spawn_task(detail::place_child_task(ex), std::move(coro), std::move(name)),
         detail::from_state);
 }
 

@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Runs the side-by-side benchmarks and prints one Markdown table.
+
+Each workload runs with this library, with hand-written raw Asio and with Python
+asyncio (and uvloop when /usr/bin/python3 has it), interleaved, several times; the
+table shows medians and the ratios of the medians.
+
+Usage: bench/run.py [--build-dir build] [--reps 5] [workload]
+Build first: cmake --preset default && cmake --build --preset default --target benchmarks
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+from collections import defaultdict
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def collect(cmd, results):
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        workload, impl, seconds = line.split()
+        results[workload][impl].append(float(seconds))
+
+
+def has_uvloop(python):
+    return subprocess.run([python, "-c", "import uvloop"], capture_output=True).returncode == 0
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
+    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--python", default=sys.executable)
+    parser.add_argument("workload", nargs="?", default="all")
+    args = parser.parse_args()
+
+    results = defaultdict(lambda: defaultdict(list))
+    core = os.path.join(args.build_dir, "bench", "bench_core")
+    collect([core, args.workload, str(args.reps)], results)
+    collect([args.python, os.path.join(HERE, "core.py"), args.workload, str(args.reps)], results)
+    uvloop_python = "/usr/bin/python3"
+    if os.path.exists(uvloop_python) and has_uvloop(uvloop_python):
+        collect([uvloop_python, os.path.join(HERE, "core.py"), args.workload, str(args.reps),
+                 "--uvloop"], results)
+
+    print(f"Medians of {args.reps} runs, seconds (lower is better).\n")
+    print("| workload | asyncio (C++) | raw Asio | Python asyncio | uvloop | "
+          "asyncio / raw Asio | Python / asyncio |")
+    print("|---|---|---|---|---|---|---|")
+    for workload, impls in results.items():
+        med = {impl: statistics.median(times) for impl, times in impls.items()}
+        ours, raw, py = med.get("asyncio"), med.get("raw_asio"), med.get("python")
+        uv = med.get("uvloop")
+        fmt = lambda v: f"{v:.4f}" if v is not None else "-"
+        ratio = f"{ours / raw:.2f}" if ours and raw else "-"
+        speedup = f"{py / ours:.1f}x" if ours and py else "-"
+        print(f"| {workload} | {fmt(ours)} | {fmt(raw)} | {fmt(py)} | {fmt(uv)} | {ratio} | {speedup} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+// Seed 003 (003_8670f7175ee7cb2a.txt, "Python Asyncio Explained: Simple and Clear
+// Guide"), section "Creating and Awaiting Tasks".
+//
+//     async def fetch_data(id, delay):
+//         print(f"Coroutine {id} starting")
+//         await asyncio.sleep(delay)
+//         print(f"Coroutine {id} done")
+//         return {"id": id, "data": f"Sample data {id}"}
+//
+//     async def main():
+//         task1 = asyncio.create_task(fetch_data(1, 2))
+//         task2 = asyncio.create_task(fetch_data(2, 3))
+//         task3 = asyncio.create_task(fetch_data(3, 1))
+//
+//         result1 = await task1
+//         result2 = await task2
+//         result3 = await task3
+//
+//         print(result1, result2, result3)
+//
+//     asyncio.run(main())
+//
+// Expected output (~3 s: the longest of the three delays):
+//     Coroutine 1 starting
+//     Coroutine 2 starting
+//     Coroutine 3 starting
+//     Coroutine 3 done
+//     Coroutine 1 done
+//     Coroutine 2 done
+//     {'id': 1, 'data': 'Sample data 1'} {'id': 2, 'data': 'Sample data 2'} {'id': 3, 'data':
+//     'Sample data 3'}
+
+#include "python_print.hpp"
+
+#include <asyncio.hpp>
+
+#include <chrono>
+#include <string>
+
+using namespace std::chrono_literals;
+
+// The dict {"id": ..., "data": ...} that the Python coroutine returns.
+struct sample {
+    int id;
+    std::string data;
+};
+
+// Python prints the dict as {'id': 1, 'data': 'Sample data 1'}.
+std::string repr(const sample& s) {
+    return py::dict({{"id", s.id}, {"data", s.data}});
+}
+
+asyncio::awaitable<sample> fetch_data(int id, std::chrono::seconds delay) {
+    py::print("Coroutine " + std::to_string(id) + " starting");
+    co_await asyncio::sleep(delay);
+    py::print("Coroutine " + std::to_string(id) + " done");
+    co_return sample{id, "Sample data " + std::to_string(id)};
+}
+
+asyncio::awaitable<void> co_main() {
+    auto task1 = co_await asyncio::create_task(fetch_data(1, 2s));
+    auto task2 = co_await asyncio::create_task(fetch_data(2, 3s));
+    auto task3 = co_await asyncio::create_task(fetch_data(3, 1s));
+
+    auto result1 = co_await task1.wait();
+    auto result2 = co_await task2.wait();
+    auto result3 = co_await task3.wait();
+
+    py::print(result1, result2, result3);
+}
+
+int main() {
+    asyncio::run(co_main());
+}

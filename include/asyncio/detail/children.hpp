@@ -181,12 +181,19 @@ class task_child final : public child_result<T>, public waiter {
         boost::asio::post(executor_, [this] { deliver(); });
     }
 
-    // The caller was cancelled: as with `await task`, the task is cancelled too.
-    void cancel(boost::asio::cancellation_type_t) noexcept { state().cancel(); }
+    // The caller was cancelled: as with `await task`, the task is cancelled too
+    // (unless the facade already stopped watching it).
+    void cancel(boost::asio::cancellation_type_t) noexcept {
+        if (!detached_)
+            state().cancel();
+    }
 
     // A sibling failed: the task belongs to someone else, so the facade just stops
     // watching it. Returns whether it detached (no report will come).
-    bool abandon() noexcept { return state().remove_waiter(*this); }
+    bool abandon() noexcept {
+        detached_ = state().remove_waiter(*this);
+        return detached_;
+    }
 
   private:
     task_state<T>& state() const { return task_access::state(task_); }
@@ -212,6 +219,7 @@ class task_child final : public child_result<T>, public waiter {
     executor_type executor_;
     child_listener* listener_ = nullptr;
     std::size_t index_ = 0;
+    bool detached_ = false;
 };
 
 // --- Asio asynchronous operations ------------------------------------------------

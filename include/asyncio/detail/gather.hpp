@@ -168,7 +168,9 @@ class gather_group final : child_listener {
     }
 
     void child_done(std::size_t index, const std::exception_ptr& error) override {
-        if (error && !ReturnExceptions && !failing_) {
+        // Once the caller is cancelled every child is cancelled and awaited, tasks
+        // included: a child ending with that cancellation is no failure to act on.
+        if (error && !ReturnExceptions && !failing_ && !outer_cancelled_) {
             failing_ = true;
             first_error_ = error;
             children_.for_each([&](std::size_t i, auto& child) {

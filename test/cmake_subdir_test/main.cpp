@@ -13,7 +13,8 @@ using namespace std::chrono_literals;
 
 asyncio::awaitable<int> square(int x) {
     co_await asyncio::sleep(1ms);
-    co_return x * x;
+    const int square = x * x;
+    co_return square;
 }
 
 asyncio::awaitable<int> amain() {

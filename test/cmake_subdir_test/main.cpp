@@ -13,8 +13,8 @@ using namespace std::chrono_literals;
 
 asyncio::awaitable<int> square(int x) {
     co_await asyncio::sleep(1ms);
-    const int square = x * x;
-    co_return square;
+    const int result = x * x;
+    co_return result;
 }
 
 asyncio::awaitable<int> amain() {

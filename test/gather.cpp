@@ -5,6 +5,8 @@
 
 #include "test_util.hpp"
 
+#include "child_probes.hpp"
+
 #include <asyncio/error.hpp>
 #include <asyncio/outcome.hpp>
 #include <asyncio/sleep.hpp>
@@ -36,229 +38,16 @@ namespace {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
+using namespace asyncio::test;
 using asyncio::awaitable;
-using asyncio::test::stopwatch;
-using std::chrono::milliseconds;
-
-// Long enough that only a cancellation ends it.
-constexpr milliseconds forever{10s};
-
-// What a child went through, for checks made after gather returned. Atomics: some
-// tests run on four threads.
-struct probe {
-    std::atomic<bool> started{false};
-    std::atomic<bool> cancelled{false};  // a cancellation error reached it
-    std::atomic<bool> finished{false};   // its body ran to the end
-    std::atomic<bool> cleaned_up{false}; // its cleanup (RAII guard, catch block) ran
-};
-
-// Sets a flag when it goes out of scope (a child's RAII cleanup).
-class set_on_exit {
-  public:
-    explicit set_on_exit(std::atomic<bool>& flag) noexcept : flag_(flag) {}
-    set_on_exit(const set_on_exit&) = delete;
-    set_on_exit& operator=(const set_on_exit&) = delete;
-    ~set_on_exit() { flag_ = true; }
-
-  private:
-    std::atomic<bool>& flag_;
-};
-
-bool is_operation_aborted(const boost::system::system_error& e) {
-    return e.code() == asio::error::operation_aborted;
-}
-
-// Sleeps `d`, then yields `value`; records what happened in `p`.
-awaitable<int> work(probe& p, milliseconds d, int value) {
-    p.started = true;
-    set_on_exit guard(p.cleaned_up);
-    try {
-        co_await asyncio::sleep(d);
-    } catch (const boost::system::system_error& e) {
-        if (is_operation_aborted(e))
-            p.cancelled = true;
-        throw;
-    }
-    p.finished = true;
-    co_return value;
-}
 
 // Like work(), without a value.
 awaitable<void> void_work(probe& p, milliseconds d) {
     p.started = true;
     set_on_exit guard(p.cleaned_up);
-    try {
-        co_await asyncio::sleep(d);
-    } catch (const boost::system::system_error& e) {
-        if (is_operation_aborted(e))
-            p.cancelled = true;
-        throw;
-    }
+    co_await sleep_noting_cancellation(p, d);
     p.finished = true;
 }
-
-// Waits forever; once cancelled, spends `cleanup` on asynchronous cleanup (which is
-// what makes "gather awaited it" observable), then lets the cancellation through.
-awaitable<int> slow_cleanup(probe& p, milliseconds cleanup) {
-    p.started = true;
-    std::exception_ptr cancellation;
-    try {
-        co_await asyncio::sleep(forever);
-    } catch (const boost::system::system_error& e) {
-        if (is_operation_aborted(e))
-            p.cancelled = true;
-        cancellation = std::current_exception();
-    }
-    co_await asyncio::uncancel(); // Asio keeps the cancellation in effect otherwise
-    {
-        set_on_exit guard(p.cleaned_up);
-        co_await asyncio::sleep(cleanup);
-    }
-    if (cancellation)
-        std::rethrow_exception(cancellation);
-    co_return -1;
-}
-
-// Waits forever; on cancellation, catches it and yields `value` instead.
-awaitable<int> swallow_cancellation(probe& p, int value) {
-    p.started = true;
-    try {
-        co_await asyncio::sleep(forever);
-    } catch (const boost::system::system_error& e) {
-        if (is_operation_aborted(e))
-            p.cancelled = true;
-    }
-    p.cleaned_up = true;
-    co_return value;
-}
-
-// Waits forever; on cancellation, fails with a different exception.
-awaitable<int> fail_differently_when_cancelled(probe& p) {
-    p.started = true;
-    try {
-        co_await asyncio::sleep(forever);
-    } catch (const boost::system::system_error& e) {
-        if (is_operation_aborted(e))
-            p.cancelled = true;
-        p.cleaned_up = true;
-        throw std::logic_error("second");
-    }
-    co_return -1;
-}
-
-// Sleeps `d`, then throws std::runtime_error(what).
-template <class T = int>
-awaitable<T> fail_after(milliseconds d, std::string what) {
-    co_await asyncio::sleep(d);
-    throw std::runtime_error(what);
-}
-
-// Yields `value` once `go` is set (gives up after about 2 s).
-awaitable<int> value_when(const std::atomic<bool>& go, int value, probe& p) {
-    p.started = true;
-    set_on_exit guard(p.cleaned_up);
-    try {
-        for (int i = 0; i < 2000 && !go; ++i)
-            co_await asyncio::sleep(1ms);
-    } catch (const boost::system::system_error& e) {
-        if (is_operation_aborted(e))
-            p.cancelled = true;
-        throw;
-    }
-    p.finished = true;
-    co_return value;
-}
-
-// Polls `flag` until it is set; false if it never is (within 5 s).
-awaitable<bool> became_true(const std::atomic<bool>& flag) {
-    const auto limit = std::chrono::steady_clock::now() + 5s;
-    while (!flag) {
-        if (std::chrono::steady_clock::now() > limit)
-            co_return false;
-        co_await asyncio::sleep(1ms);
-    }
-    co_return true;
-}
-
-// The exception `aw` ends with (null if it returns).
-template <class T>
-awaitable<std::exception_ptr> exception_of(awaitable<T> aw) {
-    std::exception_ptr e;
-    try {
-        co_await std::move(aw);
-    } catch (...) {
-        e = std::current_exception();
-    }
-    co_return e;
-}
-
-std::string what_of(const std::exception_ptr& e) {
-    if (!e)
-        return "<no exception>";
-    try {
-        std::rethrow_exception(e);
-    } catch (const std::exception& x) {
-        return x.what();
-    } catch (...) {
-        return "<not a std::exception>";
-    }
-}
-
-template <class E>
-bool is_a(const std::exception_ptr& e) {
-    if (!e)
-        return false;
-    try {
-        std::rethrow_exception(e);
-    } catch (const E&) {
-        return true;
-    } catch (...) {
-        return false;
-    }
-}
-
-boost::system::error_code code_of(const std::exception_ptr& e) {
-    if (!e)
-        return {};
-    try {
-        std::rethrow_exception(e);
-    } catch (const boost::system::system_error& x) {
-        return x.code();
-    } catch (...) {
-        return {};
-    }
-}
-
-// --- small Asio operations --------------------------------------------------------
-
-// Completes with (ec, value) on the handler's own executor.
-struct initiate_value {
-    template <class Handler>
-    void operator()(Handler&& handler, boost::system::error_code ec, int value) const {
-        asio::post(asio::append(std::forward<Handler>(handler), ec, value));
-    }
-};
-
-// An Asio operation (deferred) yielding `value`, or failing with `ec`.
-auto value_op(int value, boost::system::error_code ec = {}) {
-    return asio::async_initiate<const asio::deferred_t&, void(boost::system::error_code, int)>(
-        initiate_value{}, asio::deferred, ec, value);
-}
-
-// Throws from its initiating function: the operation cannot even start.
-struct initiate_throwing {
-    template <class Handler>
-    void operator()(Handler&&) const {
-        throw std::runtime_error("cannot start");
-    }
-};
-
-auto throwing_op() {
-    return asio::async_initiate<const asio::deferred_t&, void()>(initiate_throwing{},
-                                                                 asio::deferred);
-}
-
-// --- values that are hard to store ------------------------------------------------
 
 awaitable<std::unique_ptr<int>> boxed(int v, milliseconds d) {
     co_await asyncio::sleep(d);
@@ -478,16 +267,11 @@ ASYNCIO_TEST_CASE(first_exception_cancels_and_awaits_started_siblings) {
     auto all = asyncio::gather(work(quick, forever, 1), slow_cleanup(slow, 30ms),
                                timer.async_wait(asio::deferred), void_work(quiet, forever),
                                fail_after(10ms, "boom"));
-    std::exception_ptr error;
-    bool quick_done = false, slow_done = false, quiet_done = false;
-    try {
-        co_await std::move(all);
-    } catch (...) {
-        error = std::current_exception();
-        quick_done = quick.cleaned_up;
-        slow_done = slow.cleaned_up;
-        quiet_done = quiet.cleaned_up;
-    }
+    auto cleaned_up = [&] {
+        return std::tuple{quick.cleaned_up.load(), slow.cleaned_up.load(), quiet.cleaned_up.load()};
+    };
+    const auto [error, at_throw] = co_await exception_of(std::move(all), cleaned_up);
+    const auto [quick_done, slow_done, quiet_done] = at_throw;
     BOOST_TEST(is_a<std::runtime_error>(error));
     BOOST_TEST(what_of(error) == "boom");
     BOOST_TEST(quick.cancelled.load());
@@ -509,14 +293,8 @@ ASYNCIO_TEST_CASE(first_exception_cancels_and_awaits_siblings_in_vector_form) {
     inputs.push_back(fail_after(10ms, "boom"));
     inputs.push_back(work(p[2], forever, 2));
     auto all = asyncio::gather(std::move(inputs));
-    std::exception_ptr error;
-    bool all_done_at_throw = false;
-    try {
-        co_await std::move(all);
-    } catch (...) {
-        error = std::current_exception();
-        all_done_at_throw = p[0].cleaned_up && p[1].cleaned_up && p[2].cleaned_up;
-    }
+    auto all_cleaned_up = [&] { return p[0].cleaned_up && p[1].cleaned_up && p[2].cleaned_up; };
+    const auto [error, all_done_at_throw] = co_await exception_of(std::move(all), all_cleaned_up);
     BOOST_TEST(what_of(error) == "boom");
     BOOST_TEST(all_done_at_throw);
     for (auto& each : p) {
@@ -535,7 +313,7 @@ ASYNCIO_TEST_CASE(first_exception_wins_over_later_ones_and_cancellations) {
     BOOST_TEST(is_a<std::runtime_error>(error));
     BOOST_TEST(!is_a<std::logic_error>(error));
     BOOST_TEST(what_of(error) == "first");
-    BOOST_TEST(converts.cleaned_up.load()); // it did throw "second", after "first"
+    BOOST_TEST(converts.cleaned_up.load()); // it did throw its own error, after "first"
     BOOST_TEST(plain.cancelled.load());
 
     probe converts2, plain2;
@@ -554,14 +332,9 @@ ASYNCIO_TEST_CASE(nested_gather_failure_cancels_the_outer_siblings) {
     probe inner_sibling, outer_sibling;
     auto inner = asyncio::gather(work(inner_sibling, forever, 1), fail_after(10ms, "deep"));
     auto outer = asyncio::gather(std::move(inner), slow_cleanup(outer_sibling, 20ms));
-    std::exception_ptr error;
-    bool both_done_at_throw = false;
-    try {
-        co_await std::move(outer);
-    } catch (...) {
-        error = std::current_exception();
-        both_done_at_throw = inner_sibling.cleaned_up && outer_sibling.cleaned_up;
-    }
+    auto both_cleaned_up = [&] { return inner_sibling.cleaned_up && outer_sibling.cleaned_up; };
+    const auto [error, both_done_at_throw] =
+        co_await exception_of(std::move(outer), both_cleaned_up);
     BOOST_TEST(what_of(error) == "deep");
     BOOST_TEST(both_done_at_throw);
     BOOST_TEST(inner_sibling.cancelled.load());
@@ -571,14 +344,8 @@ ASYNCIO_TEST_CASE(nested_gather_failure_cancels_the_outer_siblings) {
 ASYNCIO_TEST_CASE(child_failing_to_start_cancels_started_siblings_and_rethrows) {
     probe before, after;
     auto all = asyncio::gather(work(before, forever, 1), throwing_op(), work(after, 0ms, 2));
-    std::exception_ptr error;
-    bool before_done_at_throw = false;
-    try {
-        co_await std::move(all);
-    } catch (...) {
-        error = std::current_exception();
-        before_done_at_throw = before.cleaned_up;
-    }
+    auto cleaned_up = [&before] { return before.cleaned_up.load(); };
+    const auto [error, before_done_at_throw] = co_await exception_of(std::move(all), cleaned_up);
     BOOST_TEST(what_of(error) == "cannot start");
     BOOST_TEST(before_done_at_throw);
     BOOST_TEST(!before.finished.load());
@@ -587,29 +354,32 @@ ASYNCIO_TEST_CASE(child_failing_to_start_cancels_started_siblings_and_rethrows) 
 
 // --- failure: task inputs ---------------------------------------------------------
 
+// Awaits `all`, which fails with "boom" while its task input `t` (value_when(go, value,
+// tp)) still runs: gather neither cancels the task nor waits for it, and the task runs
+// on and delivers its value.
+template <class T>
+awaitable<void> task_input_outlives_the_failure(awaitable<T> all, asyncio::task<int> t,
+                                                std::atomic<bool>& go, probe& tp, int value) {
+    auto task_done = [&t] { return t.done(); };
+    const auto [error, task_done_at_throw] = co_await exception_of(std::move(all), task_done);
+    BOOST_TEST(what_of(error) == "boom");
+    BOOST_TEST(!task_done_at_throw); // gather did not wait for the task
+    BOOST_TEST(!tp.cancelled.load());
+    go = true;
+    const int v = co_await t.wait(); // the task runs on and delivers its value
+    BOOST_TEST(v == value);
+    BOOST_TEST(!t.cancelled());
+    BOOST_TEST(tp.finished.load());
+}
+
 ASYNCIO_TEST_CASE(task_inputs_are_not_cancelled_by_a_sibling_failure) {
     std::atomic<bool> go{false};
     probe tp, sibling;
     auto body = value_when(go, 7, tp);
     auto t = co_await asyncio::create_task(std::move(body));
     auto all = asyncio::gather(t, fail_after(5ms, "boom"), work(sibling, forever, 0));
-    std::exception_ptr error;
-    bool task_done_at_throw = true;
-    try {
-        co_await std::move(all);
-    } catch (...) {
-        error = std::current_exception();
-        task_done_at_throw = t.done();
-    }
-    BOOST_TEST(what_of(error) == "boom");
-    BOOST_TEST(!task_done_at_throw); // gather did not wait for the task
-    BOOST_TEST(!tp.cancelled.load());
+    co_await task_input_outlives_the_failure(std::move(all), t, go, tp, 7);
     BOOST_TEST(sibling.cancelled.load()); // the awaitable sibling was cancelled
-    go = true;
-    const int v = co_await t.wait(); // the task runs on and delivers its value
-    BOOST_TEST(v == 7);
-    BOOST_TEST(!t.cancelled());
-    BOOST_TEST(tp.finished.load());
 }
 
 ASYNCIO_TEST_CASE(task_inputs_in_a_vector_are_not_cancelled_by_a_sibling_failure) {
@@ -621,21 +391,7 @@ ASYNCIO_TEST_CASE(task_inputs_in_a_vector_are_not_cancelled_by_a_sibling_failure
     tasks.push_back(co_await asyncio::create_task(std::move(slow_body)));
     tasks.push_back(co_await asyncio::create_task(std::move(failing_body)));
     auto all = asyncio::gather(tasks);
-    std::exception_ptr error;
-    bool task_done_at_throw = true;
-    try {
-        co_await std::move(all);
-    } catch (...) {
-        error = std::current_exception();
-        task_done_at_throw = tasks[0].done();
-    }
-    BOOST_TEST(what_of(error) == "boom");
-    BOOST_TEST(!task_done_at_throw);
-    go = true;
-    const int v = co_await tasks[0].wait();
-    BOOST_TEST(v == 11);
-    BOOST_TEST(!tasks[0].cancelled());
-    BOOST_TEST(!tp.cancelled.load());
+    co_await task_input_outlives_the_failure(std::move(all), tasks[0], go, tp, 11);
 }
 
 ASYNCIO_TEST_CASE(task_detached_by_a_sibling_failure_is_left_alone_by_a_later_cancellation) {
@@ -762,8 +518,9 @@ ASYNCIO_TEST_CASE(cancelling_the_awaiter_of_a_vector_gather_cancels_every_input)
     }
 }
 
-awaitable<void> gather_swallowers(probe& a, probe& b, gather_report& r) {
-    auto all = asyncio::gather(swallow_cancellation(a, 1), swallow_cancellation(b, 2));
+// Awaits `all` (a gather of a's and b's coroutines), recording in `r` how it ended.
+template <class T>
+awaitable<void> gather_of_two_then_report(awaitable<T> all, probe& a, probe& b, gather_report& r) {
     try {
         co_await std::move(all);
         r.returned = true;
@@ -774,10 +531,12 @@ awaitable<void> gather_swallowers(probe& a, probe& b, gather_report& r) {
     }
 }
 
-ASYNCIO_TEST_CASE(cancelling_the_awaiter_throws_even_when_children_swallow_the_cancellation) {
-    probe a, b;
+// Awaits `all` in a task and cancels the task once a's and b's coroutines started: the
+// cancellation must reach both, be awaited, and come out of gather as a cancellation.
+template <class T>
+awaitable<void> cancelling_the_awaiter_of_two(awaitable<T> all, probe& a, probe& b) {
     gather_report report;
-    auto outer_body = gather_swallowers(a, b, report);
+    auto outer_body = gather_of_two_then_report(std::move(all), a, b, report);
     auto outer = co_await asyncio::create_task(std::move(outer_body));
     bool started = co_await became_true(a.started);
     started &= co_await became_true(b.started);
@@ -791,6 +550,12 @@ ASYNCIO_TEST_CASE(cancelling_the_awaiter_throws_even_when_children_swallow_the_c
     BOOST_TEST(report.children_done_at_throw);
     BOOST_TEST(a.cancelled.load());
     BOOST_TEST(b.cancelled.load());
+}
+
+ASYNCIO_TEST_CASE(cancelling_the_awaiter_throws_even_when_children_swallow_the_cancellation) {
+    probe a, b;
+    auto all = asyncio::gather(swallow_and_return(a, 1), swallow_and_return(b, 2));
+    co_await cancelling_the_awaiter_of_two(std::move(all), a, b);
 }
 
 // --- return_exceptions ------------------------------------------------------------
@@ -871,36 +636,11 @@ ASYNCIO_TEST_CASE(return_exceptions_vector_of_void_yields_outcomes) {
     BOOST_TEST(p.finished.load());
 }
 
-awaitable<void> gather_outcomes_then_report(probe& a, probe& b, gather_report& r) {
-    auto all =
-        asyncio::gather(asyncio::return_exceptions, work(a, forever, 1), slow_cleanup(b, 20ms));
-    try {
-        co_await std::move(all);
-        r.returned = true;
-    } catch (const boost::system::system_error& e) {
-        r.code = e.code();
-        r.children_done_at_throw = a.cleaned_up && b.cleaned_up;
-        throw;
-    }
-}
-
 ASYNCIO_TEST_CASE(return_exceptions_still_throws_the_callers_cancellation) {
     probe a, b;
-    gather_report report;
-    auto outer_body = gather_outcomes_then_report(a, b, report);
-    auto outer = co_await asyncio::create_task(std::move(outer_body));
-    bool started = co_await became_true(a.started);
-    started &= co_await became_true(b.started);
-    BOOST_REQUIRE(started);
-    outer.cancel();
-    auto waited = outer.wait();
-    const auto e = co_await exception_of(std::move(waited));
-    BOOST_TEST(asyncio::is_cancellation(e));
-    BOOST_TEST(!report.returned.load());
-    BOOST_TEST(report.code == asio::error::operation_aborted);
-    BOOST_TEST(report.children_done_at_throw);
-    BOOST_TEST(a.cancelled.load());
-    BOOST_TEST(b.cancelled.load());
+    auto all =
+        asyncio::gather(asyncio::return_exceptions, work(a, forever, 1), slow_cleanup(b, 20ms));
+    co_await cancelling_the_awaiter_of_two(std::move(all), a, b);
 }
 
 ASYNCIO_TEST_CASE(return_exceptions_reports_a_child_that_cannot_start) {
@@ -1028,13 +768,7 @@ awaitable<move_only_no_default> make_move_only_no_default(int v, milliseconds d)
 awaitable<no_default> no_default_until_cancelled(probe& p) {
     p.started = true;
     set_on_exit guard(p.cleaned_up);
-    try {
-        co_await asyncio::sleep(forever);
-    } catch (const boost::system::system_error& e) {
-        if (is_operation_aborted(e))
-            p.cancelled = true;
-        throw;
-    }
+    co_await sleep_noting_cancellation(p, forever);
     co_return no_default(-1);
 }
 

@@ -312,6 +312,33 @@ ASYNCIO_TEST_CASE(tasks_have_default_names_and_can_be_renamed) {
     co_await u.wait();
 }
 
+ASYNCIO_TEST_CASE(task_runs_on_the_loop_executor_of_a_single_threaded_loop) {
+    auto loop_ex = co_await asio::this_coro::executor;
+    auto t = co_await asyncio::create_task(value_after(1, 0ms));
+    BOOST_TEST((t.get_executor() == loop_ex)); // no strand needed on one thread
+    co_await t.wait();
+    BOOST_TEST((t.get_executor() == loop_ex));
+}
+
+ASYNCIO_TEST_CASE_OPTS(task_gets_a_strand_of_its_own_on_a_multi_threaded_loop, .threads = 4) {
+    bool ran_on_its_strand = false;
+    auto body = [&]() -> awaitable<void> {
+        auto ex = co_await asio::this_coro::executor;
+        auto* strand = ex.target<asio::strand<asio::io_context::executor_type>>();
+        ran_on_its_strand = strand && strand->running_in_this_thread();
+        co_return;
+    };
+    auto t = co_await asyncio::create_task(body());
+    auto u = co_await asyncio::create_task(value_after(2, 0ms));
+    ASYNCIO_CHECK(t.get_executor() != u.get_executor()); // each task has its own strand
+    ASYNCIO_CHECK(t.get_executor().target<asio::strand<asio::io_context::executor_type>>());
+    co_await t.wait();
+    co_await u.wait();
+    ASYNCIO_CHECK(ran_on_its_strand);
+    // A finished task lets go of its strand (a strand must not outlive its loop).
+    ASYNCIO_CHECK(t.get_executor().target<asio::io_context::executor_type>());
+}
+
 ASYNCIO_TEST_CASE(empty_handle_throws_invalid_state) {
     asyncio::task<int> t;
     BOOST_TEST(!t);

@@ -5,8 +5,10 @@
 
 #include "test_util.hpp"
 
+#include "child_probes.hpp"
+#include "deadline_scenarios.hpp"
+
 #include <asyncio/error.hpp>
-#include <asyncio/gather.hpp>
 #include <asyncio/sleep.hpp>
 #include <asyncio/task.hpp>
 
@@ -24,8 +26,6 @@
 #include <mutex>
 #include <optional>
 #include <stdexcept>
-#include <string>
-#include <system_error>
 #include <type_traits>
 #include <vector>
 
@@ -35,180 +35,24 @@ namespace {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
+using namespace asyncio::test;
 using asyncio::awaitable;
-using asyncio::test::stopwatch;
-using std::chrono::milliseconds;
 using clock_type = std::chrono::steady_clock;
 
-// Long enough that only a cancellation ends it.
-constexpr milliseconds forever{10s};
-
-// What the inner work went through, for checks made after timeout returned.
-// Atomics: some tests run on four threads.
-struct probe {
-    std::atomic<bool> started{false};
-    std::atomic<bool> cancelled{false};  // a cancellation error reached it
-    std::atomic<bool> finished{false};   // its body ran to the end
-    std::atomic<bool> cleaned_up{false}; // its cleanup (RAII guard, catch block) ran
+// The entry point under test, for the scenarios it shares with wait_for(aw, d).
+struct via_timeout {
+    template <class X, class D>
+    auto operator()(X aw, D d) const {
+        return asyncio::timeout(d, std::move(aw));
+    }
 };
 
-// Sets a flag when it goes out of scope (RAII cleanup).
-class set_on_exit {
-  public:
-    explicit set_on_exit(std::atomic<bool>& flag) noexcept : flag_(flag) {}
-    set_on_exit(const set_on_exit&) = delete;
-    set_on_exit& operator=(const set_on_exit&) = delete;
-    ~set_on_exit() { flag_ = true; }
-
-  private:
-    std::atomic<bool>& flag_;
-};
-
-bool is_operation_aborted(const boost::system::system_error& e) {
-    return e.code() == asio::error::operation_aborted;
-}
-
-// Sleeps `d`, then yields `value`; records what happened in `p`.
-awaitable<int> work(probe& p, milliseconds d, int value) {
-    p.started = true;
-    set_on_exit guard(p.cleaned_up);
-    try {
-        co_await asyncio::sleep(d);
-    } catch (const boost::system::system_error& e) {
-        if (is_operation_aborted(e))
-            p.cancelled = true;
-        throw;
+// timeout_at(now + d, aw): the same scenarios with an absolute deadline.
+struct via_timeout_at {
+    template <class X>
+    auto operator()(X aw, clock_type::duration d) const {
+        return asyncio::timeout_at(clock_type::now() + d, std::move(aw));
     }
-    p.finished = true;
-    co_return value;
-}
-
-// Waits forever; once cancelled, spends `cleanup` on asynchronous cleanup (ignoring
-// the cancellation meanwhile), then lets the cancellation through.
-awaitable<int> slow_cleanup(probe& p, milliseconds cleanup) {
-    p.started = true;
-    std::exception_ptr cancellation;
-    try {
-        co_await asyncio::sleep(forever);
-    } catch (const boost::system::system_error& e) {
-        if (is_operation_aborted(e))
-            p.cancelled = true;
-        cancellation = std::current_exception();
-    }
-    co_await asyncio::uncancel(); // Asio keeps the cancellation in effect otherwise
-    {
-        set_on_exit guard(p.cleaned_up);
-        co_await asyncio::sleep(cleanup);
-    }
-    if (cancellation)
-        std::rethrow_exception(cancellation);
-    co_return -1;
-}
-
-// Waits forever; on cancellation, catches it and returns `value` at once.
-awaitable<int> swallow_and_return(probe& p, int value) {
-    p.started = true;
-    try {
-        co_await asyncio::sleep(forever);
-    } catch (const boost::system::system_error& e) {
-        if (is_operation_aborted(e))
-            p.cancelled = true;
-    }
-    p.cleaned_up = true;
-    co_return value;
-}
-
-// Waits forever; on cancellation, fails with a different exception.
-awaitable<int> fail_differently_when_cancelled(probe& p) {
-    p.started = true;
-    try {
-        co_await asyncio::sleep(forever);
-    } catch (const boost::system::system_error& e) {
-        if (is_operation_aborted(e))
-            p.cancelled = true;
-        throw std::logic_error("cleanup failed");
-    }
-    co_return -1;
-}
-
-// Sleeps `d`, then throws std::runtime_error(what).
-template <class T = int>
-awaitable<T> fail_after(milliseconds d, std::string what) {
-    co_await asyncio::sleep(d);
-    throw std::runtime_error(what);
-}
-
-// Polls `flag` until it is set; false if it never is (within 5 s).
-awaitable<bool> became_true(const std::atomic<bool>& flag) {
-    const auto limit = clock_type::now() + 5s;
-    while (!flag) {
-        if (clock_type::now() > limit)
-            co_return false;
-        co_await asyncio::sleep(1ms);
-    }
-    co_return true;
-}
-
-// The exception `aw` ends with (null if it returns).
-template <class T>
-awaitable<std::exception_ptr> exception_of(awaitable<T> aw) {
-    std::exception_ptr e;
-    try {
-        co_await std::move(aw);
-    } catch (...) {
-        e = std::current_exception();
-    }
-    co_return e;
-}
-
-std::string what_of(const std::exception_ptr& e) {
-    if (!e)
-        return "<no exception>";
-    try {
-        std::rethrow_exception(e);
-    } catch (const std::exception& x) {
-        return x.what();
-    } catch (...) {
-        return "<not a std::exception>";
-    }
-}
-
-template <class E>
-bool is_a(const std::exception_ptr& e) {
-    if (!e)
-        return false;
-    try {
-        std::rethrow_exception(e);
-    } catch (const E&) {
-        return true;
-    } catch (...) {
-        return false;
-    }
-}
-
-boost::system::error_code code_of(const std::exception_ptr& e) {
-    if (!e)
-        return {};
-    try {
-        std::rethrow_exception(e);
-    } catch (const boost::system::system_error& x) {
-        return x.code();
-    } catch (...) {
-        return {};
-    }
-}
-
-// An asyncio::timeout_error with the library's timeout code.
-bool is_timeout(const std::exception_ptr& e) {
-    return is_a<asyncio::timeout_error>(e) && code_of(e) == asyncio::error::timeout;
-}
-
-// How a timeout awaited inside another coroutine ended.
-struct report {
-    std::atomic<bool> returned{false};
-    boost::system::error_code code;
-    bool timeout_error_caught = false;
-    bool work_done_at_throw = false;
 };
 
 BOOST_AUTO_TEST_SUITE(timeout)
@@ -216,23 +60,8 @@ BOOST_AUTO_TEST_SUITE(timeout)
 // --- timeout(d, aw) and timeout_at(when, aw) ------------------------------------------
 
 ASYNCIO_TEST_CASE(timeout_returns_the_value_when_the_work_finishes_in_time) {
-    probe p;
-    auto t = asyncio::timeout(2s, work(p, 10ms, 42));
-    static_assert(std::is_same_v<decltype(t), awaitable<int>>);
-    const int v = co_await std::move(t);
-    BOOST_TEST(v == 42);
-    BOOST_TEST(p.finished.load());
-    BOOST_TEST(!p.cancelled.load());
-
-    auto nothing = asyncio::timeout(2s, asyncio::sleep(5ms));
-    static_assert(std::is_same_v<decltype(nothing), awaitable<void>>);
-    co_await std::move(nothing);
-
-    stopwatch sw;
-    auto long_deadline = asyncio::timeout(forever, asyncio::sleep(1ms, 3));
-    const int quick = co_await std::move(long_deadline);
-    BOOST_TEST(quick == 3);
-    BOOST_TEST(sw.seconds() < 5.0); // the deadline's timer was cancelled, not waited out
+    co_await scenario::returns_the_value_when_the_work_finishes_in_time(via_timeout{});
+    co_await scenario::work_finishing_in_time_does_not_wait_for_the_deadline(via_timeout{});
 }
 
 ASYNCIO_TEST_CASE(timeout_at_returns_the_value_before_the_deadline) {
@@ -245,60 +74,33 @@ ASYNCIO_TEST_CASE(timeout_at_returns_the_value_before_the_deadline) {
 }
 
 ASYNCIO_TEST_CASE(timeout_rethrows_the_works_own_exception) {
-    auto t = asyncio::timeout(2s, fail_after(5ms, "boom"));
-    const auto e = co_await exception_of(std::move(t));
-    BOOST_TEST(is_a<std::runtime_error>(e));
-    BOOST_TEST(what_of(e) == "boom");
-    BOOST_TEST(!is_a<asyncio::timeout_error>(e));
+    co_await scenario::rethrows_the_works_own_exception(via_timeout{});
 
     auto at = asyncio::timeout_at(clock_type::now() + 2s, fail_after(1ms, "boom at"));
-    const auto e2 = co_await exception_of(std::move(at));
-    BOOST_TEST(what_of(e2) == "boom at");
+    const auto e = co_await exception_of(std::move(at));
+    BOOST_TEST(what_of(e) == "boom at");
 }
 
 ASYNCIO_TEST_CASE(timeout_expiry_cancels_and_awaits_the_work_then_throws_timeout_error) {
-    probe p;
-    stopwatch sw;
-    auto t = asyncio::timeout(20ms, slow_cleanup(p, 30ms));
-    std::exception_ptr e;
-    bool cleaned_at_throw = false;
-    try {
-        co_await std::move(t);
-    } catch (...) {
-        e = std::current_exception();
-        cleaned_at_throw = p.cleaned_up;
-    }
-    BOOST_TEST(is_a<asyncio::timeout_error>(e));
-    BOOST_TEST(code_of(e) == asyncio::error::timeout);
-    BOOST_TEST((code_of(e) == std::errc::timed_out));
-    BOOST_TEST(p.cancelled.load());
-    BOOST_TEST(cleaned_at_throw);
-    BOOST_TEST(sw.seconds() >= 0.045); // 20 ms deadline + 30 ms cleanup, at least
-    BOOST_TEST(sw.seconds() < 5.0);
+    co_await scenario::expiry_cancels_and_awaits_the_work_then_throws_timeout_error(via_timeout{});
+    co_await scenario::work_ignoring_cancellation_delays_the_timeout_report(via_timeout{}, 30ms);
 }
 
 ASYNCIO_TEST_CASE(timeout_at_expiry_cancels_and_awaits_the_work_then_throws_timeout_error) {
     probe p;
     auto t = asyncio::timeout_at(clock_type::now() + 20ms, work(p, forever, 1));
-    std::exception_ptr e;
-    bool cleaned_at_throw = false;
-    try {
-        co_await std::move(t);
-    } catch (...) {
-        e = std::current_exception();
-        cleaned_at_throw = p.cleaned_up;
-    }
+    auto cleaned_up = [&p] { return p.cleaned_up.load(); };
+    const auto [e, cleaned_at_throw] = co_await exception_of(std::move(t), cleaned_up);
     BOOST_TEST(is_timeout(e));
     BOOST_TEST(p.cancelled.load());
     BOOST_TEST(cleaned_at_throw);
 }
 
 ASYNCIO_TEST_CASE(work_that_swallows_the_cancellation_gives_its_value) {
-    probe p, q;
-    auto t = asyncio::timeout(20ms, swallow_and_return(p, 7));
-    const auto v = co_await std::move(t);
-    BOOST_TEST(v == 7);
-    BOOST_TEST(p.cancelled.load());
+    co_await scenario::work_that_swallows_the_cancellation_and_returns_at_once_gives_its_value(
+        via_timeout{});
+
+    probe q;
     auto at = asyncio::timeout_at(clock_type::now() + 20ms, swallow_and_return(q, 8));
     const auto w = co_await std::move(at);
     BOOST_TEST(w == 8);
@@ -328,91 +130,40 @@ ASYNCIO_TEST_CASE(cancellation_not_caused_by_the_deadline_is_not_converted) {
 }
 
 ASYNCIO_TEST_CASE(non_positive_timeout_or_past_deadline_never_starts_the_work) {
+    co_await scenario::non_positive_timeout_never_starts_the_coroutine(via_timeout{});
+    co_await scenario::non_positive_timeout_never_starts_an_asio_operation(via_timeout{});
+
+    // A deadline in the past, or now, never starts the work either.
     auto ex = co_await asio::this_coro::executor;
-    probe zero, negative, past, at_now;
-    auto t0 = asyncio::timeout(0s, work(zero, 0ms, 1));
+    probe past, at_now;
+    auto t0 = asyncio::timeout_at(clock_type::now() - 1s, work(past, 0ms, 1));
     const auto e0 = co_await exception_of(std::move(t0));
-    auto t1 = asyncio::timeout(-5ms, work(negative, 0ms, 1));
+    auto t1 = asyncio::timeout_at(clock_type::now(), work(at_now, 0ms, 1));
     const auto e1 = co_await exception_of(std::move(t1));
-    auto t2 = asyncio::timeout_at(clock_type::now() - 1s, work(past, 0ms, 1));
-    const auto e2 = co_await exception_of(std::move(t2));
-    auto t3 = asyncio::timeout_at(clock_type::now(), work(at_now, 0ms, 1));
-    const auto e3 = co_await exception_of(std::move(t3));
     BOOST_TEST(is_timeout(e0));
     BOOST_TEST(is_timeout(e1));
-    BOOST_TEST(is_timeout(e2));
-    BOOST_TEST(is_timeout(e3));
-    BOOST_TEST(!zero.started.load());
-    BOOST_TEST(!negative.started.load());
     BOOST_TEST(!past.started.load());
     BOOST_TEST(!at_now.started.load());
-
-    // An Asio operation that would complete at once is not even started.
     asio::steady_timer expired_timer(ex, clock_type::time_point::min());
     auto on_timer = asyncio::timeout_at(clock_type::time_point::min(),
                                         expired_timer.async_wait(asio::deferred));
-    const auto e4 = co_await exception_of(std::move(on_timer));
-    BOOST_TEST(is_timeout(e4));
-    auto posted = asyncio::timeout(0s, asio::post(ex, asio::deferred));
-    const auto e5 = co_await exception_of(std::move(posted));
-    BOOST_TEST(is_timeout(e5));
+    const auto e2 = co_await exception_of(std::move(on_timer));
+    BOOST_TEST(is_timeout(e2));
 }
 
 ASYNCIO_TEST_CASE(timeout_accepts_tasks) {
-    // A finished task returns its result even past the deadline.
-    auto done_body = asyncio::sleep(0ms, 5);
-    auto finished = co_await asyncio::create_task(std::move(done_body));
-    const int first = co_await finished.wait();
-    BOOST_TEST(first == 5);
-    auto late = asyncio::timeout_at(clock_type::now() - 1s, finished);
-    const int from_finished = co_await std::move(late);
-    BOOST_TEST(from_finished == 5);
-    auto zero = asyncio::timeout(0s, finished);
-    const int from_zero = co_await std::move(zero);
-    BOOST_TEST(from_zero == 5);
-
-    // A running task that finishes in time gives its value.
-    auto quick_body = asyncio::sleep(5ms, 6);
-    auto quick = co_await asyncio::create_task(std::move(quick_body));
-    auto in_time = asyncio::timeout(2s, quick);
-    const int from_quick = co_await std::move(in_time);
-    BOOST_TEST(from_quick == 6);
-
-    // A running task that does not is cancelled and awaited.
-    probe p;
-    auto slow_body = work(p, forever, 7);
-    auto slow = co_await asyncio::create_task(std::move(slow_body));
-    auto expiring = asyncio::timeout_at(clock_type::now() + 20ms, slow);
-    std::exception_ptr e;
-    bool done_at_throw = false;
-    try {
-        co_await std::move(expiring);
-    } catch (...) {
-        e = std::current_exception();
-        done_at_throw = slow.done();
-    }
-    BOOST_TEST(is_timeout(e));
-    BOOST_TEST(done_at_throw);
-    BOOST_TEST(slow.cancelled());
+    co_await scenario::finished_task_returns_its_result_even_with_a_zero_timeout(via_timeout{});
+    co_await scenario::finished_task_returns_its_result_even_with_a_zero_timeout(via_timeout_at{});
+    co_await scenario::task_finishing_in_time_returns_its_value(via_timeout{});
+    co_await scenario::running_task_that_times_out_is_cancelled_and_awaited(via_timeout_at{}, 20ms);
 }
 
 ASYNCIO_TEST_CASE(timeout_accepts_asio_operations) {
-    auto ex = co_await asio::this_coro::executor;
-    asio::steady_timer timer(ex, forever);
-    stopwatch sw;
-    auto expiring = asyncio::timeout(20ms, timer.async_wait(asio::deferred));
-    static_assert(std::is_same_v<decltype(expiring), awaitable<void>>);
-    const auto e = co_await exception_of(std::move(expiring));
-    BOOST_TEST(is_timeout(e));
-    BOOST_TEST(sw.seconds() < 5.0);
+    co_await scenario::asio_timer_wait_times_out(via_timeout{});
 
+    auto ex = co_await asio::this_coro::executor;
     auto posted = asyncio::timeout_at(clock_type::now() + 1s, asio::post(ex, asio::deferred));
     co_await std::move(posted);
-
-    asio::steady_timer quick(ex, 5ms);
-    auto in_time = asyncio::timeout(2s, quick.async_wait(asio::deferred));
-    co_await std::move(in_time);
-    BOOST_TEST((clock_type::now() >= quick.expiry()));
 }
 
 // --- nested timeouts --------------------------------------------------------------
@@ -436,13 +187,7 @@ ASYNCIO_TEST_CASE(inner_expiry_throws_timeout_error_into_the_outer_body) {
     probe p;
     report r;
     auto outer = asyncio::timeout(5s, catches_inner_timeout(p, r));
-    std::exception_ptr e;
-    int v = 0;
-    try {
-        v = co_await std::move(outer);
-    } catch (...) {
-        e = std::current_exception();
-    }
+    const auto [v, e] = co_await ending_of(std::move(outer));
     BOOST_TEST(!e, "the outer timeout threw: " << what_of(e));
     BOOST_TEST(v == 7);
     BOOST_TEST(r.timeout_error_caught);
@@ -532,57 +277,13 @@ ASYNCIO_TEST_CASE(nested_scope_forms_follow_the_same_rules) {
 
 // --- the caller's cancellation ----------------------------------------------------
 
-awaitable<void> timeout_then_report(awaitable<int> work, milliseconds d, probe& p, report& r) {
-    auto t = asyncio::timeout(d, std::move(work));
-    try {
-        co_await std::move(t);
-        r.returned = true;
-    } catch (const asyncio::timeout_error& e) {
-        r.timeout_error_caught = true;
-        r.code = e.code();
-        throw;
-    } catch (const boost::system::system_error& e) {
-        r.code = e.code();
-        r.work_done_at_throw = p.cleaned_up;
-        throw;
-    }
-}
-
 ASYNCIO_TEST_CASE(callers_cancellation_propagates_as_cancellation_not_timeout) {
-    probe p;
-    report r;
-    stopwatch sw;
-    auto body = timeout_then_report(work(p, forever, 1), 5000ms, p, r);
-    auto outer = co_await asyncio::create_task(std::move(body));
-    const bool started = co_await became_true(p.started);
-    BOOST_REQUIRE(started);
-    BOOST_TEST(outer.cancel());
-    auto waited = outer.wait();
-    const auto e = co_await exception_of(std::move(waited));
-    BOOST_TEST(asyncio::is_cancellation(e));
-    BOOST_TEST(outer.cancelled());
-    BOOST_TEST(!r.returned.load());
-    BOOST_TEST(!r.timeout_error_caught);
-    BOOST_TEST(r.code == asio::error::operation_aborted);
-    BOOST_TEST(r.work_done_at_throw);
-    BOOST_TEST(p.cancelled.load());
-    BOOST_TEST(sw.seconds() < 4.0);
+    co_await scenario::callers_cancellation_propagates_as_cancellation_not_timeout(via_timeout{});
 }
 
 ASYNCIO_TEST_CASE(callers_cancellation_after_expiry_still_propagates_as_cancellation) {
-    probe p;
-    report r;
-    auto body = timeout_then_report(slow_cleanup(p, forever), 20ms, p, r);
-    auto outer = co_await asyncio::create_task(std::move(body));
-    const bool expired = co_await became_true(p.cancelled);
-    BOOST_REQUIRE(expired);
-    BOOST_TEST(outer.cancel());
-    auto waited = outer.wait();
-    const auto e = co_await exception_of(std::move(waited));
-    BOOST_TEST(asyncio::is_cancellation(e));
-    BOOST_TEST(!r.timeout_error_caught);
-    BOOST_TEST(r.code == asio::error::operation_aborted);
-    BOOST_TEST(r.work_done_at_throw);
+    co_await scenario::callers_cancellation_after_expiry_still_propagates_as_cancellation(
+        via_timeout{});
 }
 
 // --- the scope form ---------------------------------------------------------------
@@ -627,13 +328,7 @@ ASYNCIO_TEST_CASE(scope_reschedule_later_lets_the_work_finish) {
     };
     const auto before = clock_type::now();
     auto t = asyncio::timeout(100ms, body);
-    std::exception_ptr e;
-    int v = 0;
-    try {
-        v = co_await std::move(t);
-    } catch (...) {
-        e = std::current_exception();
-    }
+    const auto [v, e] = co_await ending_of(std::move(t));
     BOOST_TEST(!e, "timeout threw: " << what_of(e));
     BOOST_TEST(v == 5);
     BOOST_REQUIRE(after_reschedule.has_value());
@@ -682,13 +377,7 @@ ASYNCIO_TEST_CASE(scope_reschedule_replaces_the_previous_deadline) {
         co_return 6;
     };
     auto t = asyncio::timeout(forever, body);
-    std::exception_ptr e;
-    int v = 0;
-    try {
-        v = co_await std::move(t);
-    } catch (...) {
-        e = std::current_exception();
-    }
+    const auto [v, e] = co_await ending_of(std::move(t));
     BOOST_TEST(!e, "timeout threw: " << what_of(e));
     BOOST_TEST(v == 6);
     BOOST_TEST(!expired_after);
@@ -703,13 +392,7 @@ ASYNCIO_TEST_CASE(scope_reschedule_to_nullopt_removes_the_deadline) {
         co_return 7;
     };
     auto t = asyncio::timeout(100ms, body);
-    std::exception_ptr e;
-    int v = 0;
-    try {
-        v = co_await std::move(t);
-    } catch (...) {
-        e = std::current_exception();
-    }
+    const auto [v, e] = co_await ending_of(std::move(t));
     BOOST_TEST(!e, "timeout threw: " << what_of(e));
     BOOST_TEST(v == 7);
     BOOST_TEST(when_was_empty);
@@ -837,28 +520,14 @@ ASYNCIO_TEST_CASE(scope_form_with_no_time_left_never_starts_the_body) {
 // --- seed scenario ------------------------------------------------------------------
 
 ASYNCIO_TEST_CASE(timeout_equal_to_the_work_duration_reports_timeout) {
-    int timeouts = 0;
-    for (int i = 0; i < 5; ++i) {
-        auto both = asyncio::gather(asyncio::sleep(50ms), asyncio::sleep(50ms));
-        auto t = asyncio::timeout(50ms, std::move(both));
-        const auto e = co_await exception_of(std::move(t));
-        if (is_timeout(e))
-            ++timeouts;
-        else
-            BOOST_TEST_MESSAGE("not a timeout: " << what_of(e));
-    }
-    BOOST_TEST(timeouts == 5);
+    co_await scenario::timeout_equal_to_the_work_duration_reports_timeout(via_timeout{}, 5, 50ms);
 }
 
 // --- bad input --------------------------------------------------------------------
 
 ASYNCIO_TEST_CASE(huge_durations_do_not_overflow) {
-    auto hours = asyncio::timeout(std::chrono::hours::max(), asyncio::sleep(1ms, 1));
-    const int from_hours = co_await std::move(hours);
-    BOOST_TEST(from_hours == 1);
-    auto doubles = asyncio::timeout(std::chrono::duration<double>(1e300), asyncio::sleep(1ms, 2));
-    const int from_doubles = co_await std::move(doubles);
-    BOOST_TEST(from_doubles == 2);
+    co_await scenario::huge_durations_do_not_overflow(via_timeout{});
+
     auto at_max = asyncio::timeout_at(clock_type::time_point::max(), asyncio::sleep(1ms, 3));
     const int from_max = co_await std::move(at_max);
     BOOST_TEST(from_max == 3);
@@ -877,75 +546,48 @@ ASYNCIO_TEST_CASE(huge_durations_do_not_overflow) {
     BOOST_REQUIRE(seen.has_value());
     BOOST_TEST((*seen > before + std::chrono::hours(24 * 365 * 100)));
 
-    // Huge negative durations are non-positive: timeout at once, nothing started.
+    // The earliest deadline is in the past: timeout at once, nothing started.
     probe p;
-    auto past = asyncio::timeout(std::chrono::hours::min(), work(p, 0ms, 1));
-    const auto e = co_await exception_of(std::move(past));
-    BOOST_TEST(is_timeout(e));
-    BOOST_TEST(!p.started.load());
     auto at_min = asyncio::timeout_at(clock_type::time_point::min(), work(p, 0ms, 1));
-    const auto e2 = co_await exception_of(std::move(at_min));
-    BOOST_TEST(is_timeout(e2));
+    const auto e = co_await exception_of(std::move(at_min));
+    BOOST_TEST(is_timeout(e));
     BOOST_TEST(!p.started.load());
 }
 
 // --- several threads --------------------------------------------------------------
 
-// One of four kinds of timeouts; counts whether it ended as the rules say.
-awaitable<void> one_timeout(int i, std::atomic<int>& in_time, std::atomic<int>& timed_out,
-                            std::atomic<int>& wrong) {
-    probe p;
-    std::exception_ptr e;
-    int v = -1;
-    bool expected_timeout = false;
+// The i-th of four kinds of timeouts (i % 4), over work recorded in `p`; kinds 1 and 2
+// expire.
+awaitable<int> kind_of_timeout(int i, probe& p) {
     switch (i % 4) {
-    case 0: { // finishes in time
-        auto t = asyncio::timeout(5000ms, work(p, 1ms, i));
-        try {
-            v = co_await std::move(t);
-        } catch (...) {
-            e = std::current_exception();
-        }
-        break;
-    }
-    case 1: { // expires
-        expected_timeout = true;
-        auto t = asyncio::timeout_at(clock_type::now() + 20ms, work(p, forever, i));
-        try {
-            v = co_await std::move(t);
-        } catch (...) {
-            e = std::current_exception();
-        }
-        break;
-    }
+    case 0: // finishes in time
+        return asyncio::timeout(5000ms, work(p, 1ms, i));
+    case 1: // expires
+        return asyncio::timeout_at(clock_type::now() + 20ms, work(p, forever, i));
     case 2: { // scope moved earlier: expires
-        expected_timeout = true;
         auto body = [&p, i](asyncio::timeout_scope& cm) -> awaitable<int> {
             cm.reschedule(clock_type::now() + 10ms);
             co_return co_await work(p, forever, i);
         };
-        auto t = asyncio::timeout(forever, body);
-        try {
-            v = co_await std::move(t);
-        } catch (...) {
-            e = std::current_exception();
-        }
-        break;
+        return asyncio::timeout(forever, body);
     }
     default: { // scope moved later: finishes
         auto body = [&p, i](asyncio::timeout_scope& cm) -> awaitable<int> {
             cm.reschedule(std::nullopt);
             co_return co_await work(p, 2ms, i);
         };
-        auto t = asyncio::timeout(forever, body);
-        try {
-            v = co_await std::move(t);
-        } catch (...) {
-            e = std::current_exception();
-        }
-        break;
+        return asyncio::timeout(forever, body);
     }
     }
+}
+
+// One of the four kinds of timeouts; counts whether it ended as the rules say.
+awaitable<void> one_timeout(int i, std::atomic<int>& in_time, std::atomic<int>& timed_out,
+                            std::atomic<int>& wrong) {
+    probe p;
+    const bool expected_timeout = i % 4 == 1 || i % 4 == 2;
+    auto t = kind_of_timeout(i, p);
+    const auto [v, e] = co_await ending_of(std::move(t));
     if (!expected_timeout && !e && v == i && p.finished)
         in_time.fetch_add(1);
     else if (expected_timeout && is_timeout(e) && p.cleaned_up && p.cancelled)
@@ -982,29 +624,20 @@ awaitable<int> plain_nested(int i, std::atomic<int>& inner_timeouts) {
 }
 
 BOOST_AUTO_TEST_CASE(timeout_from_a_plain_coroutine_on_a_multithreaded_io_context) {
-    constexpr int count = 100;
     asio::io_context ctx; // default concurrency hint: several threads may run it
-    std::atomic<int> in_time{0}, timed_out{0}, wrong{0}, escaped{0}, inner_timeouts{0};
+    // Nested scopes, run along with the timeouts of one_timeout.
+    std::atomic<int> nested_escaped{0}, inner_timeouts{0};
     std::atomic<long> nested_total{0};
-    for (int i = 0; i < count; ++i) {
-        asio::co_spawn(ctx, one_timeout(i, in_time, timed_out, wrong), [&](std::exception_ptr e) {
-            if (e)
-                escaped.fetch_add(1);
-        });
-    }
     for (int i = 0; i < 20; ++i) {
         asio::co_spawn(ctx, plain_nested(i, inner_timeouts), [&](std::exception_ptr e, int v) {
             if (e)
-                escaped.fetch_add(1);
+                nested_escaped.fetch_add(1);
             else
                 nested_total.fetch_add(v);
         });
     }
-    asyncio::test::run_context(ctx, 4);
-    BOOST_TEST(in_time.load() == count / 2);
-    BOOST_TEST(timed_out.load() == count / 2);
-    BOOST_TEST(wrong.load() == 0);
-    BOOST_TEST(escaped.load() == 0);
+    scenario::from_a_plain_coroutine_on_a_multithreaded_io_context(ctx, 100, one_timeout);
+    BOOST_TEST(nested_escaped.load() == 0);
     BOOST_TEST(inner_timeouts.load() == 20);
     BOOST_TEST(nested_total.load() == 20 * 7 + 19 * 20 / 2);
 }

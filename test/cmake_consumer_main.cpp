@@ -1,8 +1,9 @@
 // Copyright (c) 2026 The asyncio for Asio authors.
 // Distributed under the Boost Software License, Version 1.0.
 
-// A consumer of the installed package: runs a small coroutine, returns 0 when
-// it yields the expected value.
+// The program of both CMake consumer projects (cmake_install_test uses the
+// installed package, cmake_subdir_test adds the source tree as a subdirectory):
+// runs a small coroutine, returns 0 when it yields the expected value.
 
 #include <asyncio.hpp>
 
@@ -26,6 +27,6 @@ asyncio::awaitable<int> amain() {
 
 int main() {
     int result = asyncio::run(amain());
-    std::cout << "cmake_install_test: 9 + 16 + 25 = " << result << '\n';
+    std::cout << CONSUMER_NAME ": 9 + 16 + 25 = " << result << '\n';
     return result == 50 ? 0 : 1;
 }

@@ -6,11 +6,18 @@
 
 /// Python's asyncio programming model for Boost.Asio: everything at once.
 
+#include <asyncio/acquire_guard.hpp>
+#include <asyncio/barrier.hpp>
+#include <asyncio/condition.hpp>
 #include <asyncio/config.hpp>
 #include <asyncio/error.hpp>
+#include <asyncio/event.hpp>
 #include <asyncio/gather.hpp>
+#include <asyncio/lock.hpp>
 #include <asyncio/outcome.hpp>
+#include <asyncio/queue.hpp>
 #include <asyncio/run.hpp>
+#include <asyncio/semaphore.hpp>
 #include <asyncio/sleep.hpp>
 #include <asyncio/task.hpp>
 #include <asyncio/timeout.hpp>

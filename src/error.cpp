@@ -3,6 +3,8 @@
 
 #include <asyncio/error.hpp>
 
+#include <boost/asio/error.hpp>
+
 #include <stdexcept>
 
 namespace asyncio {
@@ -136,6 +138,30 @@ void throw_invalid_state(const char* what) {
 }
 void throw_invalid_argument(const char* what) {
     throw std::invalid_argument(what);
+}
+
+void throw_error(const boost::system::error_code& ec) {
+    if (ec == boost::asio::error::operation_aborted)
+        throw cancelled_error();
+    if (ec.category() == error_category()) {
+        switch (static_cast<error>(ec.value())) {
+        case error::timeout:
+            throw timeout_error();
+        case error::invalid_state:
+            throw invalid_state_error(ec.message());
+        case error::queue_empty:
+            throw queue_empty();
+        case error::queue_full:
+            throw queue_full();
+        case error::queue_shut_down:
+            throw queue_shut_down();
+        case error::broken_barrier:
+            throw broken_barrier_error();
+        default:
+            break;
+        }
+    }
+    throw boost::system::system_error(ec);
 }
 
 } // namespace detail

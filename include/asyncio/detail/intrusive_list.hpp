@@ -81,12 +81,24 @@ class intrusive_list {
     // are walked with next(). Lets an owner detach its waiters under its lock and
     // complete them after unlocking, while remove() (under the lock) already sees
     // them as gone.
-    Node* detach_all() noexcept {
+    Node* detach_all() noexcept { return detach_front(size_); }
+
+    // The same for the first `n` nodes (all of them if there are fewer).
+    Node* detach_front(std::size_t n) noexcept {
         list_hook* first = head_;
-        for (list_hook* h = head_; h; h = h->next_)
+        list_hook* last = nullptr;
+        for (list_hook* h = head_; h && n > 0; h = h->next_, --n, --size_) {
             h->owner_ = nullptr;
-        head_ = tail_ = nullptr;
-        size_ = 0;
+            last = h;
+        }
+        if (!last)
+            return nullptr;
+        head_ = last->next_;
+        if (head_)
+            head_->prev_ = nullptr;
+        else
+            tail_ = nullptr;
+        last->next_ = nullptr;
         return static_cast<Node*>(first);
     }
 

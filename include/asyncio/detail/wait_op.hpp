@@ -1,0 +1,301 @@
+// Copyright (c) 2026 The asyncio for Asio authors.
+// Distributed under the Boost Software License, Version 1.0.
+
+#ifndef ASYNCIO_DETAIL_WAIT_OP_HPP
+#define ASYNCIO_DETAIL_WAIT_OP_HPP
+
+#include <asyncio/config.hpp>
+#include <asyncio/detail/intrusive_list.hpp>
+#include <asyncio/detail/spinlock.hpp>
+#include <asyncio/detail/waiter.hpp>
+#include <asyncio/error.hpp>
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/cancellation_type.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/system_executor.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <mutex>
+#include <optional>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+// The machinery every primitive (lock, event, condition, semaphore, barrier, queues)
+// is built from: a primitive is a spinlock, some state, and FIFO lists of wait_ops.
+//
+// A wait is started by start_wait(): it allocates the waiter with the handler's
+// allocator, installs a cancellation handler, then, under the primitive's lock, lets
+// the primitive either finish the wait at once or link it into a list. Whoever
+// unlinks a waiter (a hand-over, a cancellation, a shutdown) records its result under
+// that same lock, so a cancelled waiter can never swallow a hand-over; the waiter is
+// completed after unlocking, by posting to the waiter's own executor.
+
+namespace asyncio::detail {
+
+// The outcome of a wait, delivered to the coroutine-facing wrappers as one value.
+template <class Value>
+struct wait_result {
+    boost::system::error_code ec;
+    std::optional<Value> value;
+
+    // The value, or the library's exception for `ec`.
+    Value get() && {
+        if (ec)
+            throw_error(ec);
+        return std::move(*value);
+    }
+};
+
+template <>
+struct wait_result<void> {
+    boost::system::error_code ec;
+
+    void get() const {
+        if (ec)
+            throw_error(ec);
+    }
+};
+
+// A waiter whose wait ends with a wait_result<Value>. The primitive records the
+// result (succeed or fail) under its lock when it unlinks the waiter.
+template <class Value = void>
+class wait_op : public waiter {
+  public:
+    template <class... Args>
+    void succeed(Args&&... args) {
+        if constexpr (!std::is_void_v<Value>)
+            result_.value.emplace(std::forward<Args>(args)...);
+        served_.store(true, std::memory_order_release);
+    }
+
+    void fail(boost::system::error_code ec) noexcept {
+        result_.ec = ec;
+        served_.store(true, std::memory_order_release);
+    }
+
+    // Whether a result was recorded: the waiter is out of every list for good.
+    bool served() const noexcept { return served_.load(std::memory_order_acquire); }
+
+    std::tuple<wait_result<Value>> take_args() noexcept { return {std::move(result_)}; }
+
+  protected:
+    ~wait_op() = default;
+
+  private:
+    wait_result<Value> result_;
+    std::atomic<bool> served_{false};
+};
+
+// Deliver policies for handler_waiter: how a wait_result reaches the handler.
+
+// For the coroutine-facing wrappers: the handler's signature is `void(wait_result<V>)`.
+struct deliver_result {
+    template <class Handler, class Result>
+    void operator()(Handler&& handler, Result&& result) const {
+        std::forward<Handler>(handler)(std::forward<Result>(result));
+    }
+};
+
+// For the Asio initiating functions: `void(error_code)` or `void(error_code, V)`
+// (`V` is default-constructed when the wait failed).
+struct deliver_code {
+    template <class Handler>
+    void operator()(Handler&& handler, wait_result<void>&& result) const {
+        std::forward<Handler>(handler)(result.ec);
+    }
+
+    template <class Handler, class Value>
+    void operator()(Handler&& handler, wait_result<Value>&& result) const {
+        static_assert(std::is_default_constructible_v<Value>,
+                      "this initiating function passes a default-constructed value when "
+                      "the wait fails: the value type needs a default constructor (the "
+                      "coroutine form does not)");
+        if (result.value)
+            std::forward<Handler>(handler)(result.ec, std::move(*result.value));
+        else
+            std::forward<Handler>(handler)(result.ec, Value());
+    }
+};
+
+// The completion signature each Deliver policy gives a wait with result `Value`.
+template <class Deliver, class Value>
+struct wait_signature;
+
+template <class Value>
+struct wait_signature<deliver_result, Value> {
+    using type = void(wait_result<Value>);
+};
+
+template <>
+struct wait_signature<deliver_code, void> {
+    using type = void(boost::system::error_code);
+};
+
+template <class Value>
+struct wait_signature<deliver_code, Value> {
+    using type = void(boost::system::error_code, Value);
+};
+
+template <class Deliver, class Value>
+using wait_signature_t = typename wait_signature<Deliver, Value>::type;
+
+// The initiating function behind a primitive's public `async_*` member: `initiation`
+// is called as `initiation(handler, deliver_code{}, args...)`.
+template <class Value, class Token, class Initiation, class... Args>
+auto async_wait(Initiation initiation, Token&& token, Args&&... args) {
+    return boost::asio::async_initiate<Token, wait_signature_t<deliver_code, Value>>(
+        std::move(initiation), token, deliver_code(), std::forward<Args>(args)...);
+}
+
+// The operation a coroutine-facing wrapper (`acquire()`, `get()`, ...) awaits: it
+// yields the wait_result itself, so the wrapper throws the library's exception class.
+template <class Value, class Initiation, class... Args>
+auto async_wait_result(Initiation initiation, Args&&... args) {
+    return boost::asio::async_initiate<const boost::asio::deferred_t&,
+                                       wait_signature_t<deliver_result, Value>>(
+        std::move(initiation), boost::asio::deferred, deliver_result(),
+        std::forward<Args>(args)...);
+}
+
+// Completes a chain of waiters unlinked with intrusive_list::detach_all(), each of
+// which already holds its result. Call it after unlocking.
+template <class Op>
+void complete_chain(Op* first) noexcept {
+    while (first) {
+        Op* next = intrusive_list<Op>::next(*first);
+        first->complete(); // may free `first` at once, on another thread
+        first = next;
+    }
+}
+
+// Under the owner's lock: unlinks the first `n` waiters of `list` with a successful
+// result and returns their chain, to be given to complete_chain() after unlocking.
+template <class Op>
+Op* succeed_front(intrusive_list<Op>& list, std::size_t n) noexcept {
+    Op* first = list.detach_front(n);
+    for (Op* op = first; op; op = intrusive_list<Op>::next(*op))
+        op->succeed();
+    return first;
+}
+
+// Under the owner's lock: the same for every waiter.
+template <class Op>
+Op* succeed_all(intrusive_list<Op>& list) noexcept {
+    return succeed_front(list, list.size());
+}
+
+// Under the owner's lock: the same, failing each waiter with `ec`.
+template <class Op>
+Op* fail_all(intrusive_list<Op>& list, boost::system::error_code ec) noexcept {
+    Op* first = list.detach_all();
+    for (Op* op = first; op; op = intrusive_list<Op>::next(*op))
+        op->fail(ec);
+    return first;
+}
+
+// Fails every waiter of `list` with operation_aborted: what a primitive's destructor does.
+template <class Op>
+void abort_all(spinlock& mutex, intrusive_list<Op>& list) noexcept {
+    Op* first;
+    {
+        std::lock_guard<spinlock> guard(mutex);
+        first = fail_all(list, boost::asio::error::operation_aborted);
+    }
+    complete_chain(first);
+}
+
+// The cancellation handler of a wait that can simply leave its list: if the waiter is
+// still waiting, it is unlinked and fails with operation_aborted. A waiter that was
+// already served keeps its result. Every cancellation type is honoured (leaving the
+// list has no other effect).
+template <class Op>
+class withdraw_on_cancel {
+  public:
+    withdraw_on_cancel(spinlock& mutex, intrusive_list<Op>& list, Op& op) noexcept
+        : mutex_(&mutex), list_(&list), op_(&op) {}
+
+    void operator()(boost::asio::cancellation_type_t) const noexcept {
+        if (op_->served()) // the primitive may be gone already
+            return;
+        {
+            std::lock_guard<spinlock> guard(*mutex_);
+            if (!list_->remove(*op_))
+                return;
+            op_->fail(boost::asio::error::operation_aborted);
+        }
+        op_->complete();
+    }
+
+  private:
+    spinlock* mutex_;
+    intrusive_list<Op>* list_;
+    Op* op_;
+};
+
+// The on_cancel argument of start_wait for a wait that ignores cancellation.
+struct ignore_cancellation {};
+
+// Starts a wait for `handler` on a primitive guarded by `mutex`.
+//
+// A waiter of type handler_waiter<Handler, Deliver, Op> is created from `op_args`,
+// and `on_cancel(op)` is emplaced in the handler's cancellation slot (unless
+// `on_cancel` is ignore_cancellation). Then, under `mutex`, `attempt(op)` either
+// records a result and returns false (the wait is over: the handler is posted at
+// once), or links `op` into a list and returns true. If `attempt` throws, nothing is
+// linked and the exception propagates.
+template <class Op, class Handler, class Deliver, class Attempt, class OnCancel, class... OpArgs>
+void start_wait(spinlock& mutex, Handler&& handler, Deliver deliver, Attempt&& attempt,
+                OnCancel&& on_cancel, OpArgs&&... op_args) {
+    using node_type =
+        handler_waiter<std::decay_t<Handler>, Deliver, Op, boost::asio::system_executor>;
+    node_type* node =
+        node_type::create(std::forward<Handler>(handler), std::move(deliver),
+                          boost::asio::system_executor(), std::forward<OpArgs>(op_args)...);
+    Op& op = *node;
+    auto slot = node->cancellation_slot();
+    bool linked = false;
+    try {
+        // Installed before the waiter is visible: Asio delivers cancellation on the
+        // handler's own executor, which is running this initiation, so it cannot fire
+        // before the waiter is linked.
+        if constexpr (!std::is_same_v<std::decay_t<OnCancel>, ignore_cancellation>) {
+            if (slot.is_connected())
+                slot.template emplace<std::decay_t<decltype(on_cancel(op))>>(on_cancel(op));
+        }
+        std::lock_guard<spinlock> guard(mutex);
+        linked = attempt(op);
+    } catch (...) {
+        if (slot.is_connected())
+            slot.clear();
+        node->destroy();
+        throw;
+    }
+    if (!linked)
+        node->complete();
+}
+
+// start_wait for the common case: the waiter joins `list` unless `try_now(op)` (under
+// `mutex`) finished it, and a cancellation withdraws it from `list`.
+template <class Op, class Handler, class Deliver, class TryNow, class... OpArgs>
+void start_list_wait(spinlock& mutex, intrusive_list<Op>& list, Handler&& handler, Deliver deliver,
+                     TryNow&& try_now, OpArgs&&... op_args) {
+    start_wait<Op>(
+        mutex, std::forward<Handler>(handler), std::move(deliver),
+        [&](Op& op) {
+            if (try_now(op))
+                return false;
+            list.push_back(op);
+            return true;
+        },
+        [&](Op& op) { return withdraw_on_cancel<Op>(mutex, list, op); },
+        std::forward<OpArgs>(op_args)...);
+}
+
+} // namespace asyncio::detail
+
+#endif // ASYNCIO_DETAIL_WAIT_OP_HPP

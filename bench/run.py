@@ -17,6 +17,9 @@ from collections import defaultdict
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+# Each suite is a C++ program bench/<suite>.cpp (target bench_<suite>) and the same
+# workloads in Python, bench/<suite>.py.
+SUITES = ["core", "sync"]
 
 
 def collect(cmd, results):
@@ -39,13 +42,15 @@ def main():
     args = parser.parse_args()
 
     results = defaultdict(lambda: defaultdict(list))
-    core = os.path.join(args.build_dir, "bench", "bench_core")
-    collect([core, args.workload, str(args.reps)], results)
-    collect([args.python, os.path.join(HERE, "core.py"), args.workload, str(args.reps)], results)
     uvloop_python = "/usr/bin/python3"
-    if os.path.exists(uvloop_python) and has_uvloop(uvloop_python):
-        collect([uvloop_python, os.path.join(HERE, "core.py"), args.workload, str(args.reps),
-                 "--uvloop"], results)
+    with_uvloop = os.path.exists(uvloop_python) and has_uvloop(uvloop_python)
+    for suite in SUITES:
+        binary = os.path.join(args.build_dir, "bench", "bench_" + suite)
+        script = os.path.join(HERE, suite + ".py")
+        collect([binary, args.workload, str(args.reps)], results)
+        collect([args.python, script, args.workload, str(args.reps)], results)
+        if with_uvloop:
+            collect([uvloop_python, script, args.workload, str(args.reps), "--uvloop"], results)
 
     print(f"Medians of {args.reps} runs, seconds (lower is better).\n")
     print("| workload | asyncio (C++) | raw Asio | Python asyncio | uvloop | "

@@ -11,7 +11,8 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-# name:seed, in tour order (seed 000 to 004, each seed in the order of its text).
+# name:origin, in tour order (seed 000 to 004, each seed in the order of its text,
+# then programs of our own).
 examples=(
     "hello_world:seeds 000, 004"
     "say_with_gather:seed 000"
@@ -27,8 +28,12 @@ examples=(
     "fetch_data_sequential:seed 003"
     "fetch_data_tasks:seed 003"
     "fetch_data_gather:seed 003"
+    "lock_shared_resource:seed 003"
+    "semaphore_access:seed 003"
+    "event_signal:seed 003"
     "fetch_and_print_numbers:seed 004"
     "run_until_complete:seed 004"
+    "producer_consumer:asyncio.Queue docs"
 )
 
 # Which examples to run: all, or those named on the command line.

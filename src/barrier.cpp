@@ -33,21 +33,6 @@ barrier::arrival barrier::arrive(waiter_op*& released) noexcept {
     return arrival::last;
 }
 
-bool barrier::arrive_with(waiter_op& op, waiter_op*& released) noexcept {
-    switch (arrive(released)) {
-    case arrival::wait:
-        waiters_.push_back(op);
-        return true;
-    case arrival::last:
-        op.succeed(parties_ - 1);
-        return false;
-    case arrival::broken:
-        break;
-    }
-    op.fail(error::broken_barrier);
-    return false;
-}
-
 awaitable<std::size_t> barrier::wait() {
     waiter_op* released = nullptr;
     arrival a;
@@ -61,8 +46,7 @@ awaitable<std::size_t> barrier::wait() {
         detail::complete_chain(released);
         co_return parties_ - 1;
     }
-    auto result = co_await detail::async_wait_result<std::size_t>(initiate_wait{}, this);
-    co_return std::move(result).get();
+    co_return co_await detail::awaitable_wait<std::size_t>(initiate_wait{}, this);
 }
 
 void barrier::end_round(bool broken) noexcept {

@@ -17,10 +17,7 @@ condition::~condition() {
 }
 
 awaitable<void> condition::wait() {
-    if (!locked())
-        detail::throw_invalid_state("cannot wait on a condition whose lock is not acquired");
-    auto result = co_await detail::async_wait_result<void>(initiate_wait{}, this);
-    result.get();
+    co_await detail::awaitable_wait<void>(initiate_wait{}, this);
 }
 
 void condition::notify(std::size_t n) {

@@ -12,8 +12,7 @@ event::~event() {
 awaitable<void> event::wait() {
     if (is_set())
         co_return;
-    auto result = co_await detail::async_wait_result<void>(initiate_wait{}, this);
-    result.get();
+    co_await detail::awaitable_wait<void>(initiate_wait{}, this);
 }
 
 void event::set() noexcept {

@@ -20,8 +20,7 @@ bool permit_pool::try_take() noexcept {
 awaitable<void> permit_pool::take() {
     if (try_take())
         co_return;
-    auto result = co_await async_wait_result<void>(initiate_take_permit{}, this);
-    result.get();
+    co_await awaitable_wait<void>(initiate_take_permit{}, this);
 }
 
 bool permit_pool::give(std::size_t limit) noexcept {

@@ -103,17 +103,27 @@ class barrier {
     struct initiate_wait {
         template <class Handler, class Deliver>
         void operator()(Handler&& handler, Deliver deliver, barrier* self) const {
-            waiter_op* released = nullptr;
             detail::start_wait<waiter_op>(
                 self->mutex_, std::forward<Handler>(handler), deliver,
-                [&](waiter_op& op) { return self->arrive_with(op, released); },
+                [self](auto& sink, detail::waiter*& released) {
+                    waiter_op* round = nullptr;
+                    switch (self->arrive(round)) {
+                    case arrival::wait:
+                        return false;
+                    case arrival::last:
+                        released = round;
+                        sink.succeed(self->parties_ - 1);
+                        return true;
+                    case arrival::broken:
+                        break;
+                    }
+                    sink.fail(error::broken_barrier);
+                    return true;
+                },
+                [self](waiter_op& op) { self->waiters_.push_back(op); },
                 [self](waiter_op& op) { return break_on_cancel(*self, op); });
-            detail::complete_chain(released);
         }
     };
-
-    // Under the lock: the arrival of `op`; returns whether it waits.
-    bool arrive_with(waiter_op& op, waiter_op*& released) noexcept;
 
     mutable detail::spinlock mutex_;
     std::size_t parties_;

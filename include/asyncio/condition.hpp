@@ -115,10 +115,11 @@ class condition {
     void notify_all();
 
   private:
-    // A waiter that, once notified (or withdrawn), re-acquires `relock`.
+    // A waiter that, once notified (or withdrawn), re-acquires the lock it was given
+    // when it joined the queue.
     class waiter_op : public detail::wait_op<> {
       public:
-        explicit waiter_op(lock* relock) noexcept : relock_(relock) {}
+        waiter_op() noexcept = default;
 
         // Under the condition's lock: the condition is going away, do not re-acquire.
         void forget_lock() noexcept { relock_ = nullptr; }
@@ -129,7 +130,8 @@ class condition {
         }
 
       private:
-        lock* relock_;
+        friend class condition;
+        lock* relock_ = nullptr;
     };
 
     // Delivers a saved result once the lock is held again.
@@ -148,6 +150,12 @@ class condition {
     template <class Deliver>
     struct relock_then {
         Deliver deliver;
+
+        // A wait that failed at once (the lock was not held): nothing to re-acquire.
+        template <class Handler>
+        void operator()(Handler&& handler, detail::wait_result<void>&& result) {
+            deliver(std::forward<Handler>(handler), std::move(result));
+        }
 
         template <class Handler>
         void operator()(Handler&& handler, detail::wait_result<void>&& result, lock* relock) {
@@ -172,16 +180,21 @@ class condition {
         // The waiter joins the queue before the lock is released, so a notify()
         // made by the next holder of the lock cannot be missed.
         const bool held = lock_.locked();
-        detail::start_list_wait<waiter_op>(
-            mutex_, waiters_, std::forward<Handler>(handler), std::move(deliver),
-            [held](waiter_op& op) {
+        detail::start_wait<waiter_op>(
+            mutex_, std::forward<Handler>(handler), std::move(deliver),
+            [held](auto& sink, detail::waiter*&) {
                 if (held)
                     return false;
-                op.forget_lock();
-                op.fail(error::invalid_state);
+                sink.fail(error::invalid_state); // and, with no lock set, no re-acquire
                 return true;
             },
-            &lock_);
+            [this](waiter_op& op) {
+                op.relock_ = &lock_;
+                waiters_.push_back(op);
+            },
+            [this](waiter_op& op) {
+                return detail::withdraw_on_cancel<waiter_op>(mutex_, waiters_, op);
+            });
         if (held)
             lock_.permits_.give(1);
     }

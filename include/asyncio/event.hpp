@@ -67,10 +67,10 @@ class event {
         void operator()(Handler&& handler, Deliver deliver, event* self) const {
             detail::start_list_wait<detail::wait_op<>>(self->mutex_, self->waiters_,
                                                        std::forward<Handler>(handler), deliver,
-                                                       [self](detail::wait_op<>& op) {
+                                                       [self](auto& sink, detail::waiter*&) {
                                                            if (!self->set_)
                                                                return false;
-                                                           op.succeed();
+                                                           sink.succeed();
                                                            return true;
                                                        });
         }

@@ -119,6 +119,18 @@ class basic_queue {
     /// Puts a copy of `item` without waiting (see the other overload).
     void put_nowait(const T& item);
 
+    /// Puts `item` if there is room now; returns whether it went in (`item` is left
+    /// untouched otherwise, also after `shutdown()`). Neither waits nor throws: the
+    /// C++ extension for hot loops that try before they wait.
+    bool try_put(T&& item) { return put_now(item) == status::done; }
+
+    /// Takes an item if one is ready now; empty otherwise. Neither waits nor throws.
+    std::optional<T> try_get() {
+        std::optional<T> item;
+        get_now(item);
+        return item;
+    }
+
     /// Takes an item without waiting. Throws `queue_empty` when there is none, or
     /// `queue_shut_down` when the queue is shut down and empty.
     T get_nowait();
@@ -152,11 +164,7 @@ class basic_queue {
     // A blocked put: the item waits in the waiter until there is room.
     class putter_op : public detail::wait_op<> {
       public:
-        explicit putter_op(T&& item) : item_(std::move(item)) {}
-        T& item() noexcept { return item_; }
-
-      private:
-        T item_;
+        std::optional<T> item;
     };
 
     enum class status { done, wait, shut_down };
@@ -173,9 +181,21 @@ class basic_queue {
     // A put without waiting: the status, having completed what it woke.
     status put_now(T& item);
 
-    struct initiate_put;
-    struct initiate_get;
-    struct initiate_join;
+    // A get without waiting: the status, having completed what it woke.
+    status get_now(std::optional<T>& item);
+
+    struct initiate_put {
+        template <class Handler, class Deliver>
+        void operator()(Handler&& handler, Deliver deliver, basic_queue* self, T&& item) const;
+    };
+    struct initiate_get {
+        template <class Handler, class Deliver>
+        void operator()(Handler&& handler, Deliver deliver, basic_queue* self) const;
+    };
+    struct initiate_join {
+        template <class Handler, class Deliver>
+        void operator()(Handler&& handler, Deliver deliver, basic_queue* self) const;
+    };
 
     mutable detail::spinlock mutex_;
     Store items_;

@@ -6,6 +6,7 @@
 
 #include <asyncio/config.hpp>
 #include <asyncio/detail/executor.hpp>
+#include <asyncio/detail/op_value.hpp>
 #include <asyncio/detail/task_state.hpp>
 #include <asyncio/error.hpp>
 
@@ -196,6 +197,24 @@ template <class T, executor_or_context E>
 /// `asyncio.create_task`). See the other overload for the rules.
 template <class T>
 [[nodiscard]] awaitable<task<T>> create_task(awaitable<T> coro, std::string name = {});
+
+/// Starts an Asio asynchronous operation as a task on `ex`: a Python-named member
+/// such as `q.get()` or `b.wait()`, or any `deferred` operation. The task's result is
+/// what `co_await op` yields.
+template <executor_or_context E, class Op>
+requires boost::asio::is_async_operation<Op>::value [[nodiscard]] auto
+create_task(E&& ex, Op op, std::string name = {}) {
+    return create_task(std::forward<E>(ex), detail::await_operation(std::move(op)),
+                       std::move(name));
+}
+
+/// Starts an Asio asynchronous operation as a task on the calling coroutine's loop
+/// (see the other overload).
+template <class Op>
+requires boost::asio::is_async_operation<Op>::value [[nodiscard]] auto
+create_task(Op op, std::string name = {}) {
+    return create_task(detail::await_operation(std::move(op)), std::move(name));
+}
 
 /// The task whose coroutine is calling, or nothing when the caller is not a task's
 /// own coroutine (for instance a coroutine that gather or wait_for started on its

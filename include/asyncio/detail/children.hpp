@@ -5,7 +5,9 @@
 #define ASYNCIO_DETAIL_CHILDREN_HPP
 
 #include <asyncio/config.hpp>
+#include <asyncio/detail/op_value.hpp>
 #include <asyncio/detail/task_state.hpp>
+#include <asyncio/detail/wait_result.hpp>
 #include <asyncio/detail/waiter.hpp>
 #include <asyncio/error.hpp>
 #include <asyncio/outcome.hpp>
@@ -224,33 +226,6 @@ class task_child final : public child_result<T>, public waiter {
 
 // --- Asio asynchronous operations ------------------------------------------------
 
-// What `co_await op` yields for an operation completing with `Signature` (the rules
-// of Asio's awaitable: a leading error_code or exception_ptr becomes an exception;
-// no value is void, one is itself, several are a tuple).
-template <class Signature>
-struct op_value;
-
-template <class... Ts>
-struct values_of {
-    using type = std::conditional_t<
-        sizeof...(Ts) == 0, void,
-        std::conditional_t<sizeof...(Ts) == 1, std::tuple_element_t<0, std::tuple<Ts..., void>>,
-                           std::tuple<Ts...>>>;
-};
-
-template <class R, class... Ts>
-struct op_value<R(Ts...)> : values_of<std::decay_t<Ts>...> {};
-template <class R, class... Ts>
-struct op_value<R(boost::system::error_code, Ts...)> : values_of<std::decay_t<Ts>...> {};
-template <class R, class... Ts>
-struct op_value<R(const boost::system::error_code&, Ts...)> : values_of<std::decay_t<Ts>...> {};
-template <class R, class... Ts>
-struct op_value<R(std::exception_ptr, Ts...)> : values_of<std::decay_t<Ts>...> {};
-
-template <class Op>
-using op_value_t =
-    typename op_value<boost::asio::completion_signature_of_t<std::decay_t<Op>>>::type;
-
 template <class Op>
 class op_child final : public child_result<op_value_t<Op>> {
   public:
@@ -303,6 +278,13 @@ class op_child final : public child_result<op_value_t<Op>> {
                 this->error_ = std::make_exception_ptr(boost::system::system_error(first));
             else
                 store_values(std::forward<Rest>(rest)...);
+        } else if constexpr (is_wait_result<F>::value) {
+            if (first.ec)
+                this->error_ = wait_error(first.ec);
+            else if constexpr (std::is_void_v<typename F::value_type>)
+                store_values();
+            else
+                store_values(std::move(*first.value));
         } else if constexpr (std::is_same_v<F, std::exception_ptr>) {
             if (first)
                 this->error_ = std::forward<First>(first);

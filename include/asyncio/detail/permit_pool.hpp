@@ -37,17 +37,11 @@ class permit_pool {
     template <class Handler, class Deliver>
     void async_take_uncancellable(Handler&& handler, Deliver deliver) {
         start_wait<wait_op<>>(
-            mutex_, std::forward<Handler>(handler), std::move(deliver),
-            [this](wait_op<>& op) {
-                if (take_now()(op))
-                    return false;
-                waiters_.push_back(op);
-                return true;
-            },
-            ignore_cancellation());
+            mutex_, std::forward<Handler>(handler), std::move(deliver), take_now(),
+            [this](wait_op<>& op) { waiters_.push_back(op); }, ignore_cancellation());
     }
 
-    // The coroutine form of a wait for a permit (no suspension when one is free).
+    // The body of `acquire()`: no suspension when a permit is free.
     awaitable<void> take();
 
     // Returns a permit: to the first waiter, or to the pool. Returns false, changing
@@ -58,13 +52,13 @@ class permit_pool {
     std::size_t available() const noexcept;
 
   private:
-    // Under the lock: takes a permit for `op` if one is free.
+    // Under the lock: takes a permit for a wait if one is free.
     auto take_now() noexcept {
-        return [this](wait_op<>& op) {
+        return [this](auto& sink, waiter*&) {
             if (available_ == 0)
                 return false;
             --available_;
-            op.succeed();
+            sink.succeed();
             return true;
         };
     }

@@ -15,14 +15,9 @@ namespace asyncio::detail {
 class spinlock {
   public:
     void lock() noexcept {
-        for (unsigned spins = 0;; ++spins) {
-            if (!locked_.exchange(true, std::memory_order_acquire))
-                return;
-            while (locked_.load(std::memory_order_relaxed)) {
-                if (++spins > 64)
-                    std::this_thread::yield();
-            }
-        }
+        if (!locked_.exchange(true, std::memory_order_acquire))
+            return;
+        lock_contended();
     }
 
     bool try_lock() noexcept {
@@ -33,6 +28,17 @@ class spinlock {
     void unlock() noexcept { locked_.store(false, std::memory_order_release); }
 
   private:
+    void lock_contended() noexcept {
+        for (unsigned spins = 0;; ++spins) {
+            while (locked_.load(std::memory_order_relaxed)) {
+                if (++spins > 64)
+                    std::this_thread::yield();
+            }
+            if (!locked_.exchange(true, std::memory_order_acquire))
+                return;
+        }
+    }
+
     std::atomic<bool> locked_{false};
 };
 

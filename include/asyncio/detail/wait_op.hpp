@@ -7,6 +7,7 @@
 #include <asyncio/config.hpp>
 #include <asyncio/detail/intrusive_list.hpp>
 #include <asyncio/detail/spinlock.hpp>
+#include <asyncio/detail/wait_result.hpp>
 #include <asyncio/detail/waiter.hpp>
 #include <asyncio/error.hpp>
 
@@ -37,28 +38,25 @@
 
 namespace asyncio::detail {
 
-// The outcome of a wait, delivered to the coroutine-facing wrappers as one value.
+// Where a primitive records the result of a wait, under its lock: a waiter, or a
+// result_sink on the stack when a coroutine's wait finishes at once.
 template <class Value>
-struct wait_result {
-    boost::system::error_code ec;
-    std::optional<Value> value;
+class result_sink {
+  public:
+    using value_type = Value;
 
-    // The value, or the library's exception for `ec`.
-    Value get() && {
-        if (ec)
-            throw_error(ec);
-        return std::move(*value);
+    template <class... Args>
+    void succeed(Args&&... args) {
+        if constexpr (!std::is_void_v<Value>)
+            result_.value.emplace(std::forward<Args>(args)...);
     }
-};
 
-template <>
-struct wait_result<void> {
-    boost::system::error_code ec;
+    void fail(boost::system::error_code ec) noexcept { result_.ec = ec; }
 
-    void get() const {
-        if (ec)
-            throw_error(ec);
-    }
+    wait_result<Value>&& take() noexcept { return std::move(result_); }
+
+  private:
+    wait_result<Value> result_;
 };
 
 // A waiter whose wait ends with a wait_result<Value>. The primitive records the
@@ -66,28 +64,29 @@ struct wait_result<void> {
 template <class Value = void>
 class wait_op : public waiter {
   public:
+    using value_type = Value;
+
     template <class... Args>
     void succeed(Args&&... args) {
-        if constexpr (!std::is_void_v<Value>)
-            result_.value.emplace(std::forward<Args>(args)...);
+        result_.succeed(std::forward<Args>(args)...);
         served_.store(true, std::memory_order_release);
     }
 
     void fail(boost::system::error_code ec) noexcept {
-        result_.ec = ec;
+        result_.fail(ec);
         served_.store(true, std::memory_order_release);
     }
 
     // Whether a result was recorded: the waiter is out of every list for good.
     bool served() const noexcept { return served_.load(std::memory_order_acquire); }
 
-    std::tuple<wait_result<Value>> take_args() noexcept { return {std::move(result_)}; }
+    std::tuple<wait_result<Value>> take_args() noexcept { return {result_.take()}; }
 
   protected:
     ~wait_op() = default;
 
   private:
-    wait_result<Value> result_;
+    result_sink<Value> result_;
     std::atomic<bool> served_{false};
 };
 
@@ -152,19 +151,29 @@ auto async_wait(Initiation initiation, Token&& token, Args&&... args) {
         std::move(initiation), token, deliver_code(), std::forward<Args>(args)...);
 }
 
-// The operation a coroutine-facing wrapper (`acquire()`, `get()`, ...) awaits: it
-// yields the wait_result itself, so the wrapper throws the library's exception class.
+// What a Python-named member (`acquire()`, `get()`, ...) returns: `co_await` on it
+// yields the Value or throws the library's exception class (queue_shut_down,
+// cancelled_error, ...). With ASYNCIO_AWAITABLE_WAIT_RESULT it is the deferred
+// operation itself; otherwise a coroutine that awaits it.
 template <class Value, class Initiation, class... Args>
-auto async_wait_result(Initiation initiation, Args&&... args) {
-    return boost::asio::async_initiate<const boost::asio::deferred_t&,
-                                       wait_signature_t<deliver_result, Value>>(
+auto awaitable_wait(Initiation initiation, Args&&... args) {
+    auto op = boost::asio::async_initiate<const boost::asio::deferred_t&,
+                                          wait_signature_t<deliver_result, Value>>(
         std::move(initiation), boost::asio::deferred, deliver_result(),
         std::forward<Args>(args)...);
+#if ASYNCIO_AWAITABLE_WAIT_RESULT
+    return op;
+#else
+    return [](decltype(op) op) -> awaitable<Value> {
+        auto result = co_await std::move(op);
+        co_return std::move(result).get();
+    }(std::move(op));
+#endif
 }
 
 // Completes a chain of waiters unlinked with intrusive_list::detach_all(), each of
 // which already holds its result. Call it after unlocking.
-template <class Op>
+template <class Op = waiter>
 void complete_chain(Op* first) noexcept {
     while (first) {
         Op* next = intrusive_list<Op>::next(*first);
@@ -240,25 +249,61 @@ class withdraw_on_cancel {
 // The on_cancel argument of start_wait for a wait that ignores cancellation.
 struct ignore_cancellation {};
 
+// Each inline resumption nests on the stack (Asio's awaitable pumps the resumed
+// coroutine from inside the handler); past this depth the handler is posted instead.
+inline constexpr unsigned max_inline_resumptions = 32;
+
+inline unsigned& inline_resumptions() noexcept {
+    static thread_local unsigned depth = 0;
+    return depth;
+}
+
 // Starts a wait for `handler` on a primitive guarded by `mutex`.
 //
-// A waiter of type handler_waiter<Handler, Deliver, Op> is created from `op_args`,
-// and `on_cancel(op)` is emplaced in the handler's cancellation slot (unless
-// `on_cancel` is ignore_cancellation). Then, under `mutex`, `attempt(op)` either
-// records a result and returns false (the wait is over: the handler is posted at
-// once), or links `op` into a list and returns true. If `attempt` throws, nothing is
-// linked and the exception propagates.
-template <class Op, class Handler, class Deliver, class Attempt, class OnCancel, class... OpArgs>
-void start_wait(spinlock& mutex, Handler&& handler, Deliver deliver, Attempt&& attempt,
-                OnCancel&& on_cancel, OpArgs&&... op_args) {
-    using node_type =
-        handler_waiter<std::decay_t<Handler>, Deliver, Op, boost::asio::system_executor>;
-    node_type* node =
-        node_type::create(std::forward<Handler>(handler), std::move(deliver),
-                          boost::asio::system_executor(), std::forward<OpArgs>(op_args)...);
+// Under `mutex`, `try_now(sink, woken)` either records a result in `sink` and returns
+// true (the wait is over), or returns false; it may unlink other waiters it served
+// into the chain `woken`, which is completed after unlocking. When the wait must go
+// on, a waiter of type handler_waiter<Handler, Deliver, Op> is created,
+// `on_cancel(op)` is emplaced in the handler's cancellation slot (unless `on_cancel`
+// is ignore_cancellation), and, under `mutex` again, `try_now(op, woken)` is retried
+// and `link(op)` links the waiter into a list if it still must wait.
+//
+// A result known at once resumes a coroutine inline (up to max_inline_resumptions
+// deep); any other handler is posted to its executor, never called from here.
+template <class Op, class Handler, class Deliver, class TryNow, class Link, class OnCancel>
+void start_wait(spinlock& mutex, Handler&& handler, Deliver deliver, TryNow&& try_now, Link&& link,
+                OnCancel&& on_cancel) {
+    using handler_type = std::decay_t<Handler>;
+    waiter* woken = nullptr;
+    if constexpr (resumes_coroutine<handler_type>::value) {
+        unsigned& depth = inline_resumptions();
+        if (depth < max_inline_resumptions) {
+            result_sink<typename Op::value_type> sink;
+            bool finished;
+            {
+                std::lock_guard<spinlock> guard(mutex);
+                finished = try_now(sink, woken);
+            }
+            complete_chain(woken);
+            if (finished) {
+                ++depth;
+                struct leave {
+                    unsigned& depth;
+                    ~leave() { --depth; }
+                } nested{depth};
+                deliver(std::move(handler), sink.take());
+                return;
+            }
+            woken = nullptr;
+        }
+    }
+
+    using node_type = handler_waiter<handler_type, Deliver, Op, boost::asio::system_executor>;
+    node_type* node = node_type::create(std::forward<Handler>(handler), std::move(deliver),
+                                        boost::asio::system_executor());
     Op& op = *node;
     auto slot = node->cancellation_slot();
-    bool linked = false;
+    bool finished = false;
     try {
         // Installed before the waiter is visible: Asio delivers cancellation on the
         // handler's own executor, which is running this initiation, so it cannot fire
@@ -268,32 +313,29 @@ void start_wait(spinlock& mutex, Handler&& handler, Deliver deliver, Attempt&& a
                 slot.template emplace<std::decay_t<decltype(on_cancel(op))>>(on_cancel(op));
         }
         std::lock_guard<spinlock> guard(mutex);
-        linked = attempt(op);
+        finished = try_now(op, woken);
+        if (!finished)
+            link(op);
     } catch (...) {
         if (slot.is_connected())
             slot.clear();
         node->destroy();
         throw;
     }
-    if (!linked)
+    complete_chain(woken);
+    if (finished)
         node->complete();
 }
 
-// start_wait for the common case: the waiter joins `list` unless `try_now(op)` (under
-// `mutex`) finished it, and a cancellation withdraws it from `list`.
-template <class Op, class Handler, class Deliver, class TryNow, class... OpArgs>
+// start_wait for the common case: the waiter joins `list`, and a cancellation
+// withdraws it from `list`.
+template <class Op, class Handler, class Deliver, class TryNow>
 void start_list_wait(spinlock& mutex, intrusive_list<Op>& list, Handler&& handler, Deliver deliver,
-                     TryNow&& try_now, OpArgs&&... op_args) {
+                     TryNow&& try_now) {
     start_wait<Op>(
-        mutex, std::forward<Handler>(handler), std::move(deliver),
-        [&](Op& op) {
-            if (try_now(op))
-                return false;
-            list.push_back(op);
-            return true;
-        },
-        [&](Op& op) { return withdraw_on_cancel<Op>(mutex, list, op); },
-        std::forward<OpArgs>(op_args)...);
+        mutex, std::forward<Handler>(handler), std::move(deliver), std::forward<TryNow>(try_now),
+        [&](Op& op) { list.push_back(op); },
+        [&](Op& op) { return withdraw_on_cancel<Op>(mutex, list, op); });
 }
 
 } // namespace asyncio::detail

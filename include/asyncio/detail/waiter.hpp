@@ -7,16 +7,24 @@
 #include <asyncio/config.hpp>
 #include <asyncio/detail/intrusive_list.hpp>
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_allocator.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/execution/blocking.hpp>
+#include <boost/asio/execution/execute.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
 #include <boost/asio/recycling_allocator.hpp>
+#include <boost/asio/require.hpp>
 
 #include <memory>
+#include <optional>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 namespace asyncio::detail {
@@ -37,6 +45,79 @@ class waiter : public list_hook {
     ~waiter() = default;
 };
 
+// Whether `Handler` resumes a coroutine of Asio's awaitable. Such a handler needs no
+// outstanding-work tracking (co_spawn keeps its executor busy while the coroutine
+// lives), and it may be called inside an initiating function (Asio's own `dispatch`
+// does so).
+template <class Handler, class = void>
+struct resumes_coroutine : std::false_type {};
+
+template <class Handler>
+struct resumes_coroutine<Handler, std::void_t<typename Handler::executor_type>>
+    : std::is_base_of<boost::asio::detail::awaitable_thread<typename Handler::executor_type>,
+                      Handler> {};
+
+// Where a waiter's completion is posted: the handler's executor, prepared once (with
+// blocking.never, and outstanding work tracked when `Track`), so that posting is a
+// single execute. Copying and re-preferring a type-erased executor on every post
+// costs more than the rest of a wake-up.
+template <class Executor, bool Track>
+class prepared_executor {
+  public:
+    explicit prepared_executor(const Executor& ex) : ex_(prepare(ex)) {}
+
+    template <class F>
+    void post(F&& f) {
+        boost::asio::execution::execute(ex_, std::forward<F>(f));
+    }
+
+  private:
+    template <class E>
+    static auto prepare(const E& ex) {
+        auto never = boost::asio::require(ex, boost::asio::execution::blocking.never);
+        if constexpr (Track)
+            return boost::asio::prefer(std::move(never),
+                                       boost::asio::execution::outstanding_work.tracked);
+        else
+            return never;
+    }
+
+    decltype(prepare(std::declval<const Executor&>())) ex_;
+};
+
+template <class Executor, bool Track>
+class completion_executor : public prepared_executor<Executor, Track> {
+  public:
+    using prepared_executor<Executor, Track>::prepared_executor;
+};
+
+// The usual case, a type-erased executor over an io_context's: that executor is
+// used directly.
+template <bool Track>
+class completion_executor<boost::asio::any_io_executor, Track> {
+    using io_executor = boost::asio::io_context::executor_type;
+
+  public:
+    explicit completion_executor(const boost::asio::any_io_executor& ex) {
+        if (const io_executor* io = ex.target<io_executor>())
+            io_.emplace(*io);
+        else
+            any_.emplace(ex);
+    }
+
+    template <class F>
+    void post(F&& f) {
+        if (io_)
+            io_->post(std::forward<F>(f));
+        else
+            any_->post(std::forward<F>(f));
+    }
+
+  private:
+    std::optional<prepared_executor<io_executor, Track>> io_;
+    std::optional<prepared_executor<boost::asio::any_io_executor, Track>> any_;
+};
+
 // A waiter that owns an Asio completion handler.
 //
 // `Base` is `waiter` or a class derived from it that holds the wait's result; its
@@ -47,12 +128,12 @@ class waiter : public list_hook {
 // `deliver(std::move(handler), result...)`. Clearing the slot on the
 // handler's own executor, before the handler runs, means a cancellation handler
 // installed by the initiating function never outlives what it refers to.
-// While it waits, the waiter counts as outstanding work on that executor.
+// While it waits, the waiter counts as outstanding work on that executor (unless
+// the handler resumes a coroutine, whose co_spawn already does).
 template <class Handler, class Deliver, class Base = waiter, class DefaultExecutor = executor_type>
 class handler_waiter final : public Base {
     using handler_executor = boost::asio::associated_executor_t<Handler, DefaultExecutor>;
-    using work_executor = std::decay_t<decltype(boost::asio::prefer(
-        std::declval<handler_executor>(), boost::asio::execution::outstanding_work.tracked))>;
+    using work_executor = completion_executor<handler_executor, !resumes_coroutine<Handler>::value>;
     using allocator_type = typename std::allocator_traits<boost::asio::associated_allocator_t<
         Handler, boost::asio::recycling_allocator<void>>>::template rebind_alloc<handler_waiter>;
 
@@ -81,8 +162,10 @@ class handler_waiter final : public Base {
     }
 
     void complete() noexcept override {
-        work_executor ex = work_; // the post below may run at once on another thread
-        boost::asio::post(ex, [this] { invoke(); });
+        // Moved out first: the posted call may run at once on another thread and free
+        // the waiter. Once posted, the call itself keeps the executor busy.
+        work_executor ex(std::move(work_));
+        ex.post([this] { invoke(); });
     }
 
     // Frees the waiter without calling its handler.
@@ -99,8 +182,7 @@ class handler_waiter final : public Base {
                    BaseArgs&&... base_args)
         : Base(std::forward<BaseArgs>(base_args)...), handler_(std::move(h)),
           deliver_(std::move(d)),
-          work_(boost::asio::prefer(boost::asio::get_associated_executor(handler_, default_ex),
-                                    boost::asio::execution::outstanding_work.tracked)) {}
+          work_(boost::asio::get_associated_executor(handler_, default_ex)) {}
 
     void invoke() {
         auto slot = cancellation_slot();
@@ -109,7 +191,6 @@ class handler_waiter final : public Base {
         Handler handler(std::move(handler_));
         Deliver deliver(std::move(deliver_));
         auto args = this->take_args();
-        work_executor work(std::move(work_)); // keeps the executor busy until the call returns
         destroy();
         std::apply(
             [&](auto&&... result) {

@@ -10,73 +10,63 @@
 namespace asyncio {
 
 template <class T, class Store>
-struct basic_queue<T, Store>::initiate_put {
-    template <class Handler, class Deliver>
-    void operator()(Handler&& handler, Deliver deliver, basic_queue* self, T&& item) const {
-        getter_op* woken = nullptr;
-        detail::start_wait<putter_op>(
-            self->mutex_, std::forward<Handler>(handler), deliver,
-            [&](putter_op& op) {
-                switch (self->put_locked(op.item(), woken)) {
-                case status::done:
-                    op.succeed();
-                    return false;
-                case status::shut_down:
-                    op.fail(error::queue_shut_down);
-                    return false;
-                case status::wait:
-                    break;
-                }
-                self->putters_.push_back(op);
-                return true;
-            },
-            [self](putter_op& op) {
-                return detail::withdraw_on_cancel<putter_op>(self->mutex_, self->putters_, op);
-            },
-            std::move(item));
-        if (woken)
-            woken->complete();
-    }
-};
-
-template <class T, class Store>
-struct basic_queue<T, Store>::initiate_get {
-    template <class Handler, class Deliver>
-    void operator()(Handler&& handler, Deliver deliver, basic_queue* self) const {
-        putter_op* woken = nullptr;
-        detail::start_list_wait<getter_op>(
-            self->mutex_, self->getters_, std::forward<Handler>(handler), deliver,
-            [&](getter_op& op) {
-                switch (self->get_locked([&](T&& item) { op.succeed(std::move(item)); }, woken)) {
-                case status::done:
-                    return true;
-                case status::shut_down:
-                    op.fail(error::queue_shut_down);
-                    return true;
-                case status::wait:
-                    break;
-                }
+template <class Handler, class Deliver>
+void basic_queue<T, Store>::initiate_put::operator()(Handler&& handler, Deliver deliver,
+                                                     basic_queue* self, T&& item) const {
+    detail::start_wait<putter_op>(
+        self->mutex_, std::forward<Handler>(handler), deliver,
+        [&](auto& sink, detail::waiter*& woken) {
+            getter_op* getter = nullptr;
+            const status s = self->put_locked(item, getter);
+            woken = getter;
+            if (s == status::wait)
                 return false;
-            });
-        if (woken)
-            woken->complete();
-    }
-};
+            if (s == status::done)
+                sink.succeed();
+            else
+                sink.fail(error::queue_shut_down);
+            return true;
+        },
+        [&](putter_op& op) {
+            op.item.emplace(std::move(item));
+            self->putters_.push_back(op);
+        },
+        [self](putter_op& op) {
+            return detail::withdraw_on_cancel<putter_op>(self->mutex_, self->putters_, op);
+        });
+}
 
 template <class T, class Store>
-struct basic_queue<T, Store>::initiate_join {
-    template <class Handler, class Deliver>
-    void operator()(Handler&& handler, Deliver deliver, basic_queue* self) const {
-        detail::start_list_wait<joiner_op>(self->mutex_, self->joiners_,
-                                           std::forward<Handler>(handler), deliver,
-                                           [self](joiner_op& op) {
-                                               if (self->unfinished_ != 0)
-                                                   return false;
-                                               op.succeed();
-                                               return true;
-                                           });
-    }
-};
+template <class Handler, class Deliver>
+void basic_queue<T, Store>::initiate_get::operator()(Handler&& handler, Deliver deliver,
+                                                     basic_queue* self) const {
+    detail::start_list_wait<getter_op>(
+        self->mutex_, self->getters_, std::forward<Handler>(handler), deliver,
+        [self](auto& sink, detail::waiter*& woken) {
+            putter_op* putter = nullptr;
+            const status s =
+                self->get_locked([&](T&& item) { sink.succeed(std::move(item)); }, putter);
+            woken = putter;
+            if (s == status::wait)
+                return false;
+            if (s == status::shut_down)
+                sink.fail(error::queue_shut_down);
+            return true;
+        });
+}
+
+template <class T, class Store>
+template <class Handler, class Deliver>
+void basic_queue<T, Store>::initiate_join::operator()(Handler&& handler, Deliver deliver,
+                                                      basic_queue* self) const {
+    detail::start_list_wait<joiner_op>(self->mutex_, self->joiners_, std::forward<Handler>(handler),
+                                       deliver, [self](auto& sink, detail::waiter*&) {
+                                           if (self->unfinished_ != 0)
+                                               return false;
+                                           sink.succeed();
+                                           return true;
+                                       });
+}
 
 template <class T, class Store>
 basic_queue<T, Store>::basic_queue(std::ptrdiff_t maxsize, Store store)
@@ -119,7 +109,7 @@ auto basic_queue<T, Store>::get_locked(Sink&& sink, putter_op*& woken) -> status
     if (!putters_.empty()) {
         // There is room now: the longest-waiting putter's item goes in.
         putter_op* putter = putters_.front();
-        items_.push(std::move(putter->item()));
+        items_.push(std::move(*putter->item));
         putters_.remove(*putter);
         putter->succeed();
         ++unfinished_;
@@ -142,6 +132,21 @@ auto basic_queue<T, Store>::put_now(T& item) -> status {
 }
 
 template <class T, class Store>
+auto basic_queue<T, Store>::get_now(std::optional<T>& item) -> status {
+    putter_op* woken = nullptr;
+    status s;
+    {
+        std::lock_guard<detail::spinlock> guard(mutex_);
+        s = get_locked([&](T&& v) { item.emplace(std::move(v)); }, woken);
+    }
+    if (woken)
+        woken->complete();
+    return s;
+}
+
+// The Python-named members try at once in their own frame: cheaper than an
+// asynchronous operation that completes inline.
+template <class T, class Store>
 awaitable<void> basic_queue<T, Store>::put(T item) {
     switch (put_now(item)) {
     case status::done:
@@ -151,38 +156,26 @@ awaitable<void> basic_queue<T, Store>::put(T item) {
     case status::wait:
         break;
     }
-    auto result = co_await detail::async_wait_result<void>(initiate_put{}, this, std::move(item));
-    result.get();
+    co_await detail::awaitable_wait<void>(initiate_put{}, this, std::move(item));
 }
 
 template <class T, class Store>
 awaitable<T> basic_queue<T, Store>::get() {
     std::optional<T> item;
-    putter_op* woken = nullptr;
-    status s;
-    {
-        std::lock_guard<detail::spinlock> guard(mutex_);
-        s = get_locked([&](T&& v) { item.emplace(std::move(v)); }, woken);
-    }
-    if (woken)
-        woken->complete();
-    if (s == status::done)
+    switch (get_now(item)) {
+    case status::done:
         co_return std::move(*item);
-    if (s == status::shut_down)
+    case status::shut_down:
         throw queue_shut_down();
-    auto result = co_await detail::async_wait_result<T>(initiate_get{}, this);
-    co_return std::move(result).get();
+    case status::wait:
+        break;
+    }
+    co_return co_await detail::awaitable_wait<T>(initiate_get{}, this);
 }
 
 template <class T, class Store>
 awaitable<void> basic_queue<T, Store>::join() {
-    {
-        std::lock_guard<detail::spinlock> guard(mutex_);
-        if (unfinished_ == 0)
-            co_return;
-    }
-    auto result = co_await detail::async_wait_result<void>(initiate_join{}, this);
-    result.get();
+    co_await detail::awaitable_wait<void>(initiate_join{}, this);
 }
 
 template <class T, class Store>
@@ -206,14 +199,7 @@ void basic_queue<T, Store>::put_nowait(const T& item) {
 template <class T, class Store>
 T basic_queue<T, Store>::get_nowait() {
     std::optional<T> item;
-    putter_op* woken = nullptr;
-    status s;
-    {
-        std::lock_guard<detail::spinlock> guard(mutex_);
-        s = get_locked([&](T&& v) { item.emplace(std::move(v)); }, woken);
-    }
-    if (woken)
-        woken->complete();
+    const status s = get_now(item);
     if (s == status::shut_down)
         throw queue_shut_down();
     if (s == status::wait)

@@ -4,17 +4,8 @@
 #include <asyncio/barrier.hpp>
 
 namespace asyncio {
-namespace {
-
-std::size_t checked_parties(std::ptrdiff_t parties) {
-    if (parties < 1)
-        detail::throw_invalid_argument("barrier needs at least one party");
-    return static_cast<std::size_t>(parties);
-}
-
-} // namespace
-
-barrier::barrier(std::ptrdiff_t parties) : parties_(checked_parties(parties)) {}
+barrier::barrier(std::ptrdiff_t parties)
+    : parties_(detail::to_count(parties, 1, "barrier needs at least one party")) {}
 
 barrier::~barrier() {
     detail::abort_all(mutex_, waiters_);

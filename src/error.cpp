@@ -141,6 +141,12 @@ void throw_invalid_argument(const char* what) {
     throw std::invalid_argument(what);
 }
 
+std::size_t to_count(std::ptrdiff_t value, std::ptrdiff_t min, const char* what) {
+    if (value < min)
+        throw_invalid_argument(what);
+    return static_cast<std::size_t>(value);
+}
+
 void throw_error(const boost::system::error_code& ec) {
     if (ec == boost::asio::error::operation_aborted)
         throw cancelled_error();

@@ -5,11 +5,17 @@
 #include <asyncio/detail/loop_service.hpp>
 #include <asyncio/detail/task_state.hpp>
 
+#include <boost/asio/detail/thread_context.hpp>
 #include <boost/asio/execution/context.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/query.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/system_executor.hpp>
 #include <boost/asio/thread_pool.hpp>
+
+#include <algorithm>
+#include <mutex>
+#include <vector>
 
 namespace asyncio::detail {
 namespace {
@@ -49,15 +55,46 @@ const executor_type* strand_inner(const executor_type& ex, executor_type& storag
     return nullptr;
 }
 
+// Every live loop_service, for running_loop_executor().
+std::mutex& live_services_mutex() {
+    static std::mutex m;
+    return m;
+}
+
+std::vector<loop_service*>& live_services() {
+    static std::vector<loop_service*> services;
+    return services;
+}
+
 } // namespace
 
 asio::execution_context::id loop_service::id;
 
 loop_service::loop_service(asio::execution_context& ctx)
-    : asio::execution_context::service(ctx), single_threaded_(promises_one_thread(ctx)) {}
+    : asio::execution_context::service(ctx), single_threaded_(promises_one_thread(ctx)) {
+    std::lock_guard<std::mutex> guard(live_services_mutex());
+    live_services().push_back(this);
+}
 
 loop_service::~loop_service() {
     service_generation.fetch_add(1, std::memory_order_acq_rel);
+    std::lock_guard<std::mutex> guard(live_services_mutex());
+    auto& services = live_services();
+    services.erase(std::find(services.begin(), services.end(), this));
+}
+
+executor_type loop_service::running_loop_executor() {
+    std::lock_guard<std::mutex> guard(live_services_mutex());
+    for (loop_service* s : live_services()) {
+        // io_context and thread_pool run their handlers through a scheduler, which
+        // marks the threads running it.
+        asio::execution_context& ctx = s->context();
+        if (s->loop_executor_ && asio::has_service<asio::detail::scheduler>(ctx) &&
+            asio::detail::call_stack<asio::detail::thread_context, asio::detail::thread_info_base>::
+                contains(&asio::use_service<asio::detail::scheduler>(ctx)))
+            return s->loop_executor_;
+    }
+    return asio::system_executor();
 }
 
 loop_service& loop_service::of(const executor_type& ex) {
@@ -69,8 +106,12 @@ loop_service& loop_service::of(const executor_type& ex) {
     thread_local cache c;
     asio::execution_context& ctx = asio::query(ex, asio::execution::context);
     const auto generation = service_generation.load(std::memory_order_acquire);
-    if (c.ctx != &ctx || c.generation != generation)
+    if (c.ctx != &ctx || c.generation != generation) {
         c = {&ctx, generation, &asio::use_service<loop_service>(ctx)};
+        std::lock_guard<std::mutex> guard(live_services_mutex());
+        if (!c.service->loop_executor_)
+            c.service->loop_executor_ = strip_strand(ex);
+    }
     return *c.service;
 }
 

@@ -4,21 +4,12 @@
 #include <asyncio/semaphore.hpp>
 
 namespace asyncio {
-namespace {
-
-std::size_t checked_permits(std::ptrdiff_t value) {
-    if (value < 0)
-        detail::throw_invalid_argument("semaphore initial value must be >= 0");
-    return static_cast<std::size_t>(value);
-}
-
-} // namespace
-
 semaphore::semaphore(std::ptrdiff_t value)
     : semaphore(value, std::numeric_limits<std::size_t>::max()) {}
 
 semaphore::semaphore(std::ptrdiff_t value, std::size_t bound)
-    : permits_(checked_permits(value)), bound_(bound) {}
+    : permit_holder(detail::to_count(value, 0, "semaphore initial value must be >= 0")),
+      bound_(bound) {}
 
 void semaphore::release() {
     if (!permits_.give(bound_))
@@ -26,6 +17,6 @@ void semaphore::release() {
 }
 
 bounded_semaphore::bounded_semaphore(std::ptrdiff_t value)
-    : semaphore(value, checked_permits(value)) {}
+    : semaphore(value, detail::to_count(value, 0, "semaphore initial value must be >= 0")) {}
 
 } // namespace asyncio

@@ -42,8 +42,8 @@ class barrier {
     /// @par Completion Signature
     /// @code void(boost::system::error_code, std::size_t) @endcode
     /// `asyncio::error::broken_barrier` when the barrier is or becomes broken, or
-    /// is reset while waiting. The handler runs on its associated executor (the
-    /// `system_executor` if it has none), also for the task that completes the round.
+    /// is reset while waiting. The handler runs on its associated executor (without one: the loop
+    /// this thread runs, else the `system_executor`), also for the task that completes the round.
     ///
     /// @par Per-Operation Cancellation
     /// Terminal and partial: a waiter still waiting is withdrawn and completes with

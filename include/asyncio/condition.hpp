@@ -74,8 +74,8 @@ class condition {
     /// @par Completion Signature
     /// @code void(boost::system::error_code) @endcode
     /// `asyncio::error::invalid_state` when the lock was not held (nothing is
-    /// released). The handler runs on its associated executor (the
-    /// `system_executor` if it has none), with the lock held again.
+    /// released). The handler runs on its associated executor (without one: the loop this thread
+    /// runs, else the `system_executor`), with the lock held again.
     ///
     /// @par Per-Operation Cancellation
     /// Every cancellation type: a waiter that was not notified yet is withdrawn,

@@ -181,6 +181,9 @@ namespace detail {
 [[noreturn]] void throw_invalid_state(const char* what);
 [[noreturn]] void throw_invalid_argument(const char* what);
 
+// `value` as a count; throws std::invalid_argument(`what`) if it is below `min`.
+std::size_t to_count(std::ptrdiff_t value, std::ptrdiff_t min, const char* what);
+
 // Throws the exception class of `ec`: cancelled_error for operation_aborted, the
 // matching class for an asyncio::error value, a plain system_error otherwise.
 [[noreturn]] void throw_error(const boost::system::error_code& ec);

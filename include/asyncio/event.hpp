@@ -35,8 +35,8 @@ class event {
     ///
     /// @par Completion Signature
     /// @code void(boost::system::error_code) @endcode
-    /// The handler runs on its associated executor (the `system_executor` if it has
-    /// none), even when the event was already set.
+    /// The handler runs on its associated executor (without one: the loop this thread runs, else
+    /// the `system_executor`), even when the event was already set.
     ///
     /// @par Per-Operation Cancellation
     /// Every cancellation type: a waiting wait is withdrawn and completes with

@@ -50,7 +50,8 @@ class basic_queue {
     /// @code void(boost::system::error_code) @endcode
     /// `asyncio::error::queue_shut_down` when the queue is or gets shut down before
     /// the item went in (the item is dropped). The handler runs on its associated
-    /// executor (the `system_executor` if it has none), even when there was room.
+    /// executor (without one: the loop this thread runs, else the `system_executor`), even when
+    /// there was room.
     ///
     /// @par Per-Operation Cancellation
     /// Every cancellation type: a waiting put is withdrawn, its item is dropped, and
@@ -69,8 +70,8 @@ class basic_queue {
     /// @code void(boost::system::error_code, T) @endcode
     /// `asyncio::error::queue_shut_down` when the queue is shut down and empty (the
     /// `T` is then default-constructed, so this form needs a default constructor;
-    /// `get()` does not). The handler runs on its associated executor (the
-    /// `system_executor` if it has none), even when an item was ready.
+    /// `get()` does not). The handler runs on its associated executor (without one: the loop this
+    /// thread runs, else the `system_executor`), even when an item was ready.
     ///
     /// @par Per-Operation Cancellation
     /// Every cancellation type: a waiting get is withdrawn and completes with
@@ -87,8 +88,8 @@ class basic_queue {
     ///
     /// @par Completion Signature
     /// @code void(boost::system::error_code) @endcode
-    /// The handler runs on its associated executor (the `system_executor` if it has
-    /// none), even when no task was unfinished.
+    /// The handler runs on its associated executor (without one: the loop this thread runs, else
+    /// the `system_executor`), even when no task was unfinished.
     ///
     /// @par Per-Operation Cancellation
     /// Every cancellation type: the wait is withdrawn and completes with

@@ -34,6 +34,11 @@ class loop_service final : public boost::asio::execution_context::service {
     // path of every task creation).
     static loop_service& of(const executor_type& ex);
 
+    // The executor of the loop (an io_context or thread_pool with this service) that
+    // the calling thread is running, or the system_executor when there is none. The
+    // default for a waiter whose handler has no executor of its own.
+    static executor_type running_loop_executor();
+
     bool single_threaded() const noexcept { return single_threaded_; }
 
     std::uint64_t next_task_id() noexcept { return ++last_task_id_; }
@@ -52,6 +57,7 @@ class loop_service final : public boost::asio::execution_context::service {
     void shutdown() override {}
 
     const bool single_threaded_;
+    executor_type loop_executor_; // set by the first of(), under the live-service mutex
     std::atomic<std::uint64_t> last_task_id_{0};
     spinlock lock_; // held for a link or an unlink, on the path of every task
     intrusive_list<task_base> tasks_;

@@ -4,7 +4,12 @@
 #ifndef ASYNCIO_DETAIL_PERMIT_POOL_HPP
 #define ASYNCIO_DETAIL_PERMIT_POOL_HPP
 
+#include <asyncio/acquire_guard.hpp>
+#include <asyncio/config.hpp>
 #include <asyncio/detail/wait_op.hpp>
+
+#include <boost/asio/deferred.hpp>
+#include <boost/system/error_code.hpp>
 
 #include <cstddef>
 #include <utility>
@@ -74,6 +79,56 @@ struct initiate_take_permit {
     void operator()(Handler&& handler, Deliver deliver, permit_pool* pool) const {
         pool->async_take(std::forward<Handler>(handler), deliver);
     }
+};
+
+// What a lock and a semaphore share: acquiring a permit of `permits_` (one for a
+// lock). `Derived` adds release() and names the guard type.
+template <class Derived>
+class permit_holder {
+  public:
+    permit_holder(const permit_holder&) = delete;
+    permit_holder& operator=(const permit_holder&) = delete;
+
+    /// Acquires (the lock, or a permit of the semaphore), waiting if needed.
+    ///
+    /// @par Completion Signature
+    /// @code void(boost::system::error_code) @endcode
+    /// The handler runs on its associated executor (without one: the loop this thread runs, else
+    /// the `system_executor`), even when nothing had to be waited for.
+    ///
+    /// @par Per-Operation Cancellation
+    /// Every cancellation type: a waiting acquire is withdrawn from the queue and
+    /// completes with `boost::asio::error::operation_aborted`; it never takes
+    /// anything. Once the lock or permit was handed over, cancellation has no
+    /// effect: the operation completes successfully and the caller owns it.
+    template <BOOST_ASIO_COMPLETION_TOKEN_FOR(void(boost::system::error_code))
+                  Token = boost::asio::deferred_t>
+    auto async_acquire(Token&& token = {}) {
+        return async_wait<void>(initiate_take_permit{}, std::forward<Token>(token), &permits_);
+    }
+
+    /// `co_await x.acquire()` (Python's `await x.acquire()`). Returns without
+    /// suspending when nothing has to be waited for; a cancelled wait throws
+    /// `cancelled_error` and takes nothing.
+    [[nodiscard]] awaitable<void> acquire() { return permits_.take(); }
+
+    /// `auto guard = co_await x.scoped_acquire()` acquires and returns a guard that
+    /// releases (Python's `async with x:`).
+    [[nodiscard]] awaitable<acquire_guard<Derived>> scoped_acquire() {
+        return detail::scoped_acquire(static_cast<Derived&>(*this));
+    }
+
+    /// Acquires if that needs no waiting (never ahead of waiting tasks).
+    bool try_acquire() noexcept { return permits_.try_take(); }
+
+    /// Whether an acquire would wait (the lock is held, or no permit is free).
+    bool locked() const noexcept { return permits_.available() == 0; }
+
+  protected:
+    explicit permit_holder(std::size_t permits) noexcept : permits_(permits) {}
+    ~permit_holder() = default;
+
+    permit_pool permits_;
 };
 
 } // namespace asyncio::detail

@@ -16,73 +16,58 @@
 
 namespace asyncio::detail {
 
-// First in, first out (Python's Queue).
-template <class T>
-class fifo_store {
+// A sequence that takes items out at the front (first in, first out: Python's
+// Queue) or at the back (last in, first out: Python's LifoQueue).
+template <class Container, bool FromFront>
+class sequence_store {
   public:
-    void push(T&& item) { items_.push_back(std::move(item)); }
+    using value_type = typename Container::value_type;
 
-    T pop() {
-        T item(std::move(items_.front()));
-        items_.pop_front();
-        return item;
+    void push(value_type&& item) { items_.push_back(std::move(item)); }
+
+    value_type pop() {
+        if constexpr (FromFront) {
+            value_type item(std::move(items_.front()));
+            items_.pop_front();
+            return item;
+        } else {
+            value_type item(std::move(items_.back()));
+            items_.pop_back();
+            return item;
+        }
     }
 
     std::size_t size() const noexcept { return items_.size(); }
     bool empty() const noexcept { return items_.empty(); }
 
     // Takes every item out at once, in no particular order.
-    auto take_all() noexcept { return std::exchange(items_, {}); }
+    Container take_all() noexcept { return std::exchange(items_, {}); }
 
-  private:
-    std::deque<T> items_;
+  protected:
+    Container items_;
 };
 
-// Last in, first out (Python's LifoQueue).
 template <class T>
-class lifo_store {
-  public:
-    void push(T&& item) { items_.push_back(std::move(item)); }
+using fifo_store = sequence_store<std::deque<T>, true>;
 
-    T pop() {
-        T item(std::move(items_.back()));
-        items_.pop_back();
-        return item;
-    }
-
-    std::size_t size() const noexcept { return items_.size(); }
-    bool empty() const noexcept { return items_.empty(); }
-
-    // Takes every item out at once, in no particular order.
-    auto take_all() noexcept { return std::exchange(items_, {}); }
-
-  private:
-    std::vector<T> items_;
-};
+template <class T>
+using lifo_store = sequence_store<std::vector<T>, false>;
 
 // Smallest first by `Compare` (Python's PriorityQueue, a heapq min-heap).
 template <class T, class Compare>
-class priority_store {
+class priority_store : public sequence_store<std::vector<T>, false> {
   public:
     explicit priority_store(Compare less = Compare()) : greater_{std::move(less)} {}
 
     void push(T&& item) {
-        items_.push_back(std::move(item));
-        std::push_heap(items_.begin(), items_.end(), greater_);
+        this->items_.push_back(std::move(item));
+        std::push_heap(this->items_.begin(), this->items_.end(), greater_);
     }
 
     T pop() {
-        std::pop_heap(items_.begin(), items_.end(), greater_);
-        T item(std::move(items_.back()));
-        items_.pop_back();
-        return item;
+        std::pop_heap(this->items_.begin(), this->items_.end(), greater_);
+        return sequence_store<std::vector<T>, false>::pop();
     }
-
-    std::size_t size() const noexcept { return items_.size(); }
-    bool empty() const noexcept { return items_.empty(); }
-
-    // Takes every item out at once, in no particular order.
-    auto take_all() noexcept { return std::exchange(items_, {}); }
 
   private:
     // std's heap algorithms keep the largest first; reversing the order keeps the smallest.
@@ -91,7 +76,6 @@ class priority_store {
         bool operator()(const T& a, const T& b) { return less(b, a); }
     };
 
-    std::vector<T> items_;
     reversed greater_;
 };
 

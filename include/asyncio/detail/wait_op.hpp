@@ -6,6 +6,7 @@
 
 #include <asyncio/config.hpp>
 #include <asyncio/detail/intrusive_list.hpp>
+#include <asyncio/detail/loop_service.hpp>
 #include <asyncio/detail/spinlock.hpp>
 #include <asyncio/detail/wait_result.hpp>
 #include <asyncio/detail/waiter.hpp>
@@ -249,6 +250,12 @@ class withdraw_on_cancel {
 // The on_cancel argument of start_wait for a wait that ignores cancellation.
 struct ignore_cancellation {};
 
+// Whether `Handler` has an associated executor of its own.
+template <class Handler>
+inline constexpr bool has_own_executor = !requires {
+    typename boost::asio::associated_executor<Handler>::asio_associated_executor_is_unspecialised;
+};
+
 // Each inline resumption nests on the stack (Asio's awaitable pumps the resumed
 // coroutine from inside the handler); past this depth the handler is posted instead.
 inline constexpr unsigned max_inline_resumptions = 32;
@@ -298,9 +305,17 @@ void start_wait(spinlock& mutex, Handler&& handler, Deliver deliver, TryNow&& tr
         }
     }
 
-    using node_type = handler_waiter<handler_type, Deliver, Op, boost::asio::system_executor>;
-    node_type* node = node_type::create(std::forward<Handler>(handler), std::move(deliver),
-                                        boost::asio::system_executor());
+    // A handler with no executor of its own completes on the loop this thread runs
+    // (as an I/O object's operation completes on the object's executor); only off
+    // any loop does it fall back to the system_executor.
+    using default_executor = std::conditional_t<has_own_executor<handler_type>,
+                                                boost::asio::system_executor, executor_type>;
+    default_executor default_ex;
+    if constexpr (!has_own_executor<handler_type>)
+        default_ex = loop_service::running_loop_executor();
+    using node_type = handler_waiter<handler_type, Deliver, Op, default_executor>;
+    node_type* node =
+        node_type::create(std::forward<Handler>(handler), std::move(deliver), default_ex);
     Op& op = *node;
     auto slot = node->cancellation_slot();
     bool finished = false;

@@ -70,10 +70,8 @@ void basic_queue<T, Store>::initiate_join::operator()(Handler&& handler, Deliver
 
 template <class T, class Store>
 basic_queue<T, Store>::basic_queue(std::ptrdiff_t maxsize, Store store)
-    : items_(std::move(store)), maxsize_(static_cast<std::size_t>(maxsize)) {
-    if (maxsize < 0)
-        detail::throw_invalid_argument("queue maxsize must be >= 0");
-}
+    : items_(std::move(store)),
+      maxsize_(detail::to_count(maxsize, 0, "queue maxsize must be >= 0 (0: unbounded)")) {}
 
 template <class T, class Store>
 basic_queue<T, Store>::~basic_queue() {

@@ -8,6 +8,8 @@
 // Prints one line per workload and implementation: "<workload> <impl> <seconds>".
 // Usage: bench_core [workload] [repetitions]
 
+#include "harness.hpp"
+
 #include <asyncio.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -122,60 +124,15 @@ awaitable<long> wait_for_raw() {
     co_return sum;
 }
 
-// --- driver --------------------------------------------------------------------------
-
-double time_on_raw_loop(std::function<awaitable<long>()> make, long expected) {
-    asio::io_context ctx(1);
-    long result = 0;
-    const auto start = std::chrono::steady_clock::now();
-    asio::co_spawn(ctx, make(), [&](std::exception_ptr e, long r) {
-        if (e)
-            std::rethrow_exception(e);
-        result = r;
-    });
-    ctx.run();
-    const double s =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (result != expected)
-        throw std::runtime_error("wrong result");
-    return s;
-}
-
-double time_on_asyncio(std::function<awaitable<long>()> make, long expected) {
-    const auto start = std::chrono::steady_clock::now();
-    long result = asyncio::run(make());
-    const double s =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (result != expected)
-        throw std::runtime_error("wrong result");
-    return s;
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
-    const std::string only = argc > 1 ? argv[1] : "all";
-    const int reps = argc > 2 ? std::atoi(argv[2]) : 5;
     const long spawn_sum = long(spawn_n) * (spawn_n - 1) / 2;
     const long wait_for_sum = long(wait_for_n) * (wait_for_n - 1) / 2;
-    struct workload {
-        const char* name;
-        std::function<awaitable<long>()> asyncio_version, raw_version;
-        long expected;
-    };
-    const workload workloads[] = {
-        {"spawn", spawn_asyncio, spawn_raw, spawn_sum},
-        {"gather", gather_asyncio, gather_raw, gather_n},
-        {"wait_for", wait_for_asyncio, wait_for_raw, wait_for_sum},
-    };
-    for (const auto& w : workloads) {
-        if (only != "all" && only != w.name)
-            continue;
-        for (int r = 0; r < reps; ++r) {
-            std::printf("%s asyncio %.6f\n", w.name,
-                        time_on_asyncio(w.asyncio_version, w.expected));
-            std::printf("%s raw_asio %.6f\n", w.name, time_on_raw_loop(w.raw_version, w.expected));
-            std::fflush(stdout);
-        }
-    }
+    return bench::run(argc, argv,
+                      {
+                          {"spawn", spawn_asyncio, spawn_raw, spawn_sum},
+                          {"gather", gather_asyncio, gather_raw, gather_n},
+                          {"wait_for", wait_for_asyncio, wait_for_raw, wait_for_sum},
+                      });
 }

@@ -4,8 +4,8 @@ Prints "<workload> python <seconds>" per repetition, like bench_core.
 Usage: python3 core.py [workload] [repetitions] [--uvloop]
 """
 import asyncio
-import sys
-import time
+
+import harness
 
 SPAWN_N = 200_000
 GATHER_N = 75_000
@@ -44,23 +44,5 @@ async def wait_for():
 WORKLOADS = {"spawn": spawn, "gather": gather, "wait_for": wait_for}
 
 
-def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    only = args[0] if args else "all"
-    reps = int(args[1]) if len(args) > 1 else 5
-    impl = "python"
-    if "--uvloop" in sys.argv:
-        import uvloop
-        uvloop.install()
-        impl = "uvloop"
-    for name, fn in WORKLOADS.items():
-        if only not in ("all", name):
-            continue
-        for _ in range(reps):
-            start = time.perf_counter()
-            asyncio.run(fn())
-            print(f"{name} {impl} {time.perf_counter() - start:.6f}", flush=True)
-
-
 if __name__ == "__main__":
-    main()
+    harness.main(WORKLOADS)

@@ -15,6 +15,8 @@
 // Prints one line per workload and implementation: "<workload> <impl> <seconds>".
 // Usage: bench_sync [workload] [repetitions]
 
+#include "harness.hpp"
+
 #include <asyncio.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -128,11 +130,14 @@ awaitable<long> queue_try_first_asyncio() {
     co_return sum;
 }
 
-awaitable<long> event_asyncio() {
-    std::vector<std::unique_ptr<asyncio::event>> go, round_done;
+// The event workload over any event type with wait() and set(): `make()` creates
+// one, `yield()` lets every ready handler run once.
+template <class Make, class Yield>
+awaitable<long> event_rounds_of(Make make, Yield yield) {
+    std::vector<decltype(make())> go, round_done;
     for (int r = 0; r < event_rounds; ++r) {
-        go.push_back(std::make_unique<asyncio::event>());
-        round_done.push_back(std::make_unique<asyncio::event>());
+        go.push_back(make());
+        round_done.push_back(make());
     }
     long woken = 0;
     int arrived = 0;
@@ -147,7 +152,7 @@ awaitable<long> event_asyncio() {
         }
     };
     auto setter = [&]() -> awaitable<void> {
-        co_await asyncio::sleep(0s); // every waiter is waiting on round 0
+        co_await yield(); // every waiter is waiting on round 0
         for (int r = 0; r < event_rounds; ++r) {
             go[r]->set();
             co_await round_done[r]->wait();
@@ -155,6 +160,11 @@ awaitable<long> event_asyncio() {
     };
     co_await spawn_all(event_waiters, waiter, setter);
     co_return woken;
+}
+
+awaitable<long> event_asyncio() {
+    co_return co_await event_rounds_of([] { return std::make_unique<asyncio::event>(); },
+                                       [] { return asyncio::sleep(0s); });
 }
 
 // --- raw Asio ------------------------------------------------------------------------
@@ -218,88 +228,20 @@ struct raw_event {
 
 awaitable<long> event_raw() {
     auto ex = co_await asio::this_coro::executor;
-    std::vector<std::unique_ptr<raw_event>> go, round_done;
-    for (int r = 0; r < event_rounds; ++r) {
-        go.push_back(std::make_unique<raw_event>(ex));
-        round_done.push_back(std::make_unique<raw_event>(ex));
-    }
-    long woken = 0;
-    int arrived = 0;
-    auto waiter = [&]() -> awaitable<void> {
-        for (int r = 0; r < event_rounds; ++r) {
-            co_await go[r]->wait();
-            ++woken;
-            if (++arrived == event_waiters) {
-                arrived = 0;
-                round_done[r]->set();
-            }
-        }
-    };
-    auto setter = [&]() -> awaitable<void> {
-        co_await asio::post(ex, asio::deferred);
-        for (int r = 0; r < event_rounds; ++r) {
-            go[r]->set();
-            co_await round_done[r]->wait();
-        }
-    };
-    co_await spawn_all(event_waiters, waiter, setter);
-    co_return woken;
-}
-
-// --- driver --------------------------------------------------------------------------
-
-double time_on_raw_loop(std::function<awaitable<long>()> make, long expected) {
-    asio::io_context ctx(1);
-    long result = 0;
-    const auto start = std::chrono::steady_clock::now();
-    asio::co_spawn(ctx, make(), [&](std::exception_ptr e, long r) {
-        if (e)
-            std::rethrow_exception(e);
-        result = r;
-    });
-    ctx.run();
-    const double s =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (result != expected)
-        throw std::runtime_error("wrong result");
-    return s;
-}
-
-double time_on_asyncio(std::function<awaitable<long>()> make, long expected) {
-    const auto start = std::chrono::steady_clock::now();
-    long result = asyncio::run(make());
-    const double s =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (result != expected)
-        throw std::runtime_error("wrong result");
-    return s;
+    co_return co_await event_rounds_of([&] { return std::make_unique<raw_event>(ex); },
+                                       [&] { return asio::post(ex, asio::deferred); });
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-    const std::string only = argc > 1 ? argv[1] : "all";
-    const int reps = argc > 2 ? std::atoi(argv[2]) : 5;
-    struct workload {
-        const char* name;
-        std::function<awaitable<long>()> asyncio_version, raw_version;
-        long expected;
-    };
-    const workload workloads[] = {
-        {"semaphore", semaphore_asyncio, semaphore_raw, semaphore_tasks},
-        {"queue", queue_asyncio, queue_raw, long(queue_items) * (queue_items - 1) / 2},
-        {"queue_try_first", queue_try_first_asyncio, queue_raw,
-         long(queue_items) * (queue_items - 1) / 2},
-        {"event", event_asyncio, event_raw, long(event_waiters) * event_rounds},
-    };
-    for (const auto& w : workloads) {
-        if (only != "all" && only != w.name)
-            continue;
-        for (int r = 0; r < reps; ++r) {
-            std::printf("%s asyncio %.6f\n", w.name,
-                        time_on_asyncio(w.asyncio_version, w.expected));
-            std::printf("%s raw_asio %.6f\n", w.name, time_on_raw_loop(w.raw_version, w.expected));
-            std::fflush(stdout);
-        }
-    }
+    return bench::run(
+        argc, argv,
+        {
+            {"semaphore", semaphore_asyncio, semaphore_raw, semaphore_tasks},
+            {"queue", queue_asyncio, queue_raw, long(queue_items) * (queue_items - 1) / 2},
+            {"queue_try_first", queue_try_first_asyncio, queue_raw,
+             long(queue_items) * (queue_items - 1) / 2},
+            {"event", event_asyncio, event_raw, long(event_waiters) * event_rounds},
+        });
 }

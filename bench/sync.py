@@ -4,8 +4,8 @@ Prints "<workload> python <seconds>" per repetition, like bench_sync.
 Usage: python3 sync.py [workload] [repetitions] [--uvloop]
 """
 import asyncio
-import sys
-import time
+
+import harness
 
 SEMAPHORE_TASKS = 100_000
 SEMAPHORE_PERMITS = 10
@@ -77,23 +77,5 @@ async def event():
 WORKLOADS = {"semaphore": semaphore, "queue": queue, "queue_try_first": queue, "event": event}
 
 
-def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    only = args[0] if args else "all"
-    reps = int(args[1]) if len(args) > 1 else 5
-    impl = "python"
-    if "--uvloop" in sys.argv:
-        import uvloop
-        uvloop.install()
-        impl = "uvloop"
-    for name, fn in WORKLOADS.items():
-        if only not in ("all", name):
-            continue
-        for _ in range(reps):
-            start = time.perf_counter()
-            asyncio.run(fn())
-            print(f"{name} {impl} {time.perf_counter() - start:.6f}", flush=True)
-
-
 if __name__ == "__main__":
-    main()
+    harness.main(WORKLOADS)

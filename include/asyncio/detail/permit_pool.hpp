@@ -115,7 +115,10 @@ class permit_holder {
     /// `auto guard = co_await x.scoped_acquire()` acquires and returns a guard that
     /// releases (Python's `async with x:`).
     [[nodiscard]] awaitable<acquire_guard<Derived>> scoped_acquire() {
-        return detail::scoped_acquire(static_cast<Derived&>(*this));
+        // One frame, not one around acquire()'s: this is the hot `async with` path.
+        if (!permits_.try_take())
+            co_await awaitable_wait<void>(initiate_take_permit{}, &permits_);
+        co_return acquire_guard<Derived>(static_cast<Derived&>(*this), std::adopt_lock);
     }
 
     /// Acquires if that needs no waiting (never ahead of waiting tasks).

@@ -282,7 +282,9 @@ void start_wait(spinlock& mutex, Handler&& handler, Deliver deliver, TryNow&& tr
                 OnCancel&& on_cancel) {
     using handler_type = std::decay_t<Handler>;
     waiter* woken = nullptr;
-    if constexpr (resumes_coroutine<handler_type>::value) {
+    // (The Python-named wrappers, which deliver a wait_result, have tried already.)
+    if constexpr (resumes_coroutine<handler_type>::value &&
+                  !std::is_same_v<Deliver, deliver_result>) {
         unsigned& depth = inline_resumptions();
         if (depth < max_inline_resumptions) {
             result_sink<typename Op::value_type> sink;

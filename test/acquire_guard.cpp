@@ -5,6 +5,8 @@
 
 #include "test_util.hpp"
 
+#include "sync_util.hpp"
+
 #include <asyncio/condition.hpp>
 #include <asyncio/error.hpp>
 #include <asyncio/lock.hpp>
@@ -15,7 +17,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <exception>
 #include <mutex>
 #include <stdexcept>
 #include <type_traits>
@@ -24,14 +25,7 @@
 
 namespace {
 
-using namespace std::chrono_literals;
-using asyncio::awaitable;
-
-// Lets every ready handler run a few times.
-awaitable<void> settle(int rounds = 3) {
-    for (int i = 0; i < rounds; ++i)
-        co_await asyncio::sleep(0s);
-}
+using namespace asyncio::test;
 
 // A Lockable that counts its releases.
 struct counting_lockable {
@@ -51,22 +45,6 @@ static_assert(!std::is_convertible_v<counting_guard, bool>); // explicit operato
 awaitable<void> guarded_record(asyncio::lock& l, std::vector<int>& order, int id) {
     auto guard = co_await l.scoped_acquire();
     order.push_back(id);
-}
-
-// The exception an awaitable ends with (null when it returns normally).
-awaitable<std::exception_ptr> exception_of(awaitable<void> aw) {
-    std::exception_ptr e;
-    try {
-        co_await std::move(aw);
-    } catch (...) {
-        e = std::current_exception();
-    }
-    co_return e;
-}
-
-awaitable<void> set_flag(bool& flag) {
-    flag = true;
-    co_return;
 }
 
 BOOST_AUTO_TEST_SUITE(acquire_guard)
@@ -367,46 +345,26 @@ ASYNCIO_TEST_CASE_OPTS(guards_release_the_lock_under_cancellation_on_four_thread
     constexpr int rounds = 4;
     asyncio::lock l;
     long counter = 0; // not atomic: only the lock orders its accesses
-    std::atomic<int> holders{0}, overlaps{0}, entries{0};
+    occupancy holders;
+    std::atomic<int> entries{0};
     auto worker = [&](int i) -> awaitable<void> {
         for (int r = 0; r < rounds; ++r) {
             auto g = co_await l.scoped_acquire();
-            if (++holders > 1)
-                ++overlaps;
+            holders.enter();
             ++counter;
             ++entries;
-            --holders;
+            holders.leave();
             if ((i + r) % 2 == 0)
                 co_await asyncio::sleep(0s); // cancellation may strike while holding
         }
     };
-    auto canceller = [](asyncio::task<void> victim, int i) -> awaitable<void> {
-        for (int k = 0; k < i % 5; ++k)
-            co_await asyncio::sleep(0s);
-        victim.cancel();
-    };
-    std::vector<asyncio::task<void>> workers, cancellers;
-    for (int i = 0; i < n; ++i) {
-        workers.push_back(co_await asyncio::create_task(worker(i)));
-        if (i % 2 == 0)
-            cancellers.push_back(co_await asyncio::create_task(canceller(workers.back(), i)));
-    }
-    int finished = 0, cancelled = 0;
-    for (auto& t : workers) {
-        const auto e = co_await exception_of(t.wait());
-        if (!e)
-            ++finished;
-        else if (asyncio::is_cancellation(e))
-            ++cancelled;
-    }
-    for (auto& t : cancellers)
-        co_await t.wait();
-    ASYNCIO_CHECK_EQUAL(finished + cancelled, n);
-    ASYNCIO_CHECK(finished >= n - int(cancellers.size()));
+    const auto ended = co_await run_with_cancellers(n, worker);
+    ASYNCIO_CHECK_EQUAL(ended.finished + ended.cancelled, n);
+    ASYNCIO_CHECK(ended.finished >= n - raced_by_cancellers(n));
     ASYNCIO_CHECK_EQUAL(counter, long(entries.load()));
-    ASYNCIO_CHECK(entries.load() >= (n - int(cancellers.size())) * rounds);
-    ASYNCIO_CHECK_EQUAL(overlaps.load(), 0);
-    ASYNCIO_CHECK(!l.locked()); // every guard released, no lost hand-over
+    ASYNCIO_CHECK(entries.load() >= (n - raced_by_cancellers(n)) * rounds);
+    ASYNCIO_CHECK(holders.peak.load() <= 1); // no two guards ever held the lock at once
+    ASYNCIO_CHECK(!l.locked());              // every guard released, no lost hand-over
 }
 
 BOOST_AUTO_TEST_SUITE_END()

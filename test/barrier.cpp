@@ -5,6 +5,8 @@
 
 #include "test_util.hpp"
 
+#include "sync_util.hpp"
+
 #include <asyncio/error.hpp>
 #include <asyncio/sleep.hpp>
 #include <asyncio/task.hpp>
@@ -15,16 +17,13 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/error.hpp>
-#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_future.hpp>
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
-#include <exception>
 #include <future>
 #include <memory>
 #include <optional>
@@ -35,48 +34,7 @@
 
 namespace {
 
-namespace asio = boost::asio;
-using namespace std::chrono_literals;
-using asyncio::awaitable;
-using asyncio::test::test_clock;
-using boost::system::error_code;
-
-// Polls `pred` every millisecond until it holds or `limit` passes; yields whether it held.
-template <class Pred>
-awaitable<bool> eventually(Pred pred, std::chrono::milliseconds limit = 5s) {
-    const auto deadline = test_clock::now() + limit;
-    while (!pred()) {
-        if (test_clock::now() >= deadline)
-            co_return false;
-        co_await asyncio::sleep(1ms);
-    }
-    co_return true;
-}
-
-// How `aw` ended: null when it returned normally.
-template <class Awaitable>
-awaitable<std::exception_ptr> exception_of(Awaitable aw) {
-    std::exception_ptr e;
-    try {
-        co_await std::move(aw);
-    } catch (...) {
-        e = std::current_exception();
-    }
-    co_return e;
-}
-
-template <class E>
-bool is_a(const std::exception_ptr& e) {
-    if (!e)
-        return false;
-    try {
-        std::rethrow_exception(e);
-    } catch (const E&) {
-        return true;
-    } catch (...) {
-    }
-    return false;
-}
+using namespace asyncio::test;
 
 // A party that waits once and stores its arrival index.
 awaitable<void> arrive(asyncio::barrier& b, std::optional<std::size_t>& index) {
@@ -87,6 +45,58 @@ awaitable<void> arrive(asyncio::barrier& b, std::optional<std::size_t>& index) {
 awaitable<bool> until_waiting(asyncio::barrier& b, std::size_t n) {
     auto enough = [&] { return b.n_waiting() == n; };
     co_return co_await eventually(enough);
+}
+
+// Starts a party (arrive) storing its index in `index`, then checks that `waiting`
+// parties wait on `b` soon after.
+awaitable<asyncio::task<void>> start_party(asyncio::barrier& b, std::optional<std::size_t>& index,
+                                           std::size_t waiting) {
+    auto t = co_await asyncio::create_task(arrive(b, index));
+    BOOST_TEST(co_await until_waiting(b, waiting));
+    co_return t;
+}
+
+// How the parties of meet_for_rounds met.
+struct rounds_report {
+    int wrong = 0;       // (round, index) pairs not handed out exactly once
+    int out_of_step = 0; // times a party saw another more than a round away
+};
+
+// Runs `parties` tasks (the parties of `b`) that each wait on `b` `rounds` times, and
+// reports how the arrival indices were handed out.
+awaitable<rounds_report> meet_for_rounds(asyncio::barrier& b, int parties, int rounds) {
+    std::vector<std::atomic<int>> count(rounds * parties); // [round][index]
+    std::vector<std::atomic<int>> round_of(parties);
+    std::atomic<int> out_of_step{0};
+    auto party = [&](int id) -> awaitable<void> {
+        for (int r = 0; r < rounds; ++r) {
+            const std::size_t index = co_await b.wait();
+            ++count[r * parties + index];
+            round_of[id] = r + 1;
+            for (auto& other : round_of) { // nobody is more than a round away
+                const int o = other.load();
+                if (o > r + 1 || o < r)
+                    ++out_of_step;
+            }
+        }
+    };
+    co_await run_tasks(parties, party);
+    rounds_report report;
+    for (auto& c : count)
+        if (c.load() != 1)
+            ++report.wrong;
+    report.out_of_step = out_of_step.load();
+    co_return report;
+}
+
+// Starts two parties (start_party) storing their indices in `i0` and `i1`: both wait on
+// `b` afterwards.
+awaitable<std::pair<asyncio::task<void>, asyncio::task<void>>>
+start_two_parties(asyncio::barrier& b, std::optional<std::size_t>& i0,
+                  std::optional<std::size_t>& i1) {
+    auto t0 = co_await start_party(b, i0, 1);
+    auto t1 = co_await start_party(b, i1, 2);
+    co_return std::pair{std::move(t0), std::move(t1)};
 }
 
 BOOST_AUTO_TEST_SUITE(barrier)
@@ -109,10 +119,7 @@ ASYNCIO_TEST_CASE(parties_n_waiting_and_broken_report_the_state) {
     BOOST_TEST(b.n_waiting() == 0u);
     BOOST_TEST(!b.broken());
     std::optional<std::size_t> i0, i1, i2;
-    auto t0 = co_await asyncio::create_task(arrive(b, i0));
-    BOOST_TEST(co_await until_waiting(b, 1));
-    auto t1 = co_await asyncio::create_task(arrive(b, i1));
-    BOOST_TEST(co_await until_waiting(b, 2));
+    auto [t0, t1] = co_await start_two_parties(b, i0, i1);
     BOOST_TEST(!b.broken());
     auto t2 = co_await asyncio::create_task(arrive(b, i2));
     co_await t0.wait();
@@ -138,8 +145,7 @@ ASYNCIO_TEST_CASE(arrival_indices_follow_the_arrival_order) {
     std::vector<std::optional<std::size_t>> index(parties);
     std::vector<asyncio::task<void>> tasks;
     for (int i = 0; i < parties; ++i) {
-        tasks.push_back(co_await asyncio::create_task(arrive(b, index[i])));
-        BOOST_TEST(co_await until_waiting(b, i + 1 == parties ? 0 : i + 1));
+        tasks.push_back(co_await start_party(b, index[i], i + 1 == parties ? 0 : i + 1));
     }
     for (auto& t : tasks)
         co_await t.wait();
@@ -152,15 +158,9 @@ ASYNCIO_TEST_CASE(arrival_indices_follow_the_arrival_order) {
 ASYNCIO_TEST_CASE(last_arrival_returns_without_suspending) {
     asyncio::barrier b(3);
     std::optional<std::size_t> i0, i1;
-    auto t0 = co_await asyncio::create_task(arrive(b, i0));
-    auto t1 = co_await asyncio::create_task(arrive(b, i1));
-    BOOST_TEST(co_await until_waiting(b, 2));
+    auto [t0, t1] = co_await start_two_parties(b, i0, i1);
     bool other_ran = false;
-    auto other = [&]() -> awaitable<void> {
-        other_ran = true;
-        co_return;
-    };
-    auto probe = co_await asyncio::create_task(other());
+    auto probe = co_await asyncio::create_task(set_flag(other_ran));
     const std::size_t last = co_await b.wait();
     BOOST_TEST(last == 2u);
     BOOST_TEST(!other_ran); // no suspension
@@ -178,31 +178,9 @@ ASYNCIO_TEST_CASE(barrier_is_reused_cyclically_over_many_rounds) {
     constexpr int parties = 4;
     constexpr int rounds = 200;
     asyncio::barrier b(parties);
-    // count[r][i]: how many parties got index i in round r.
-    std::vector<std::vector<int>> count(rounds, std::vector<int>(parties, 0));
-    std::vector<int> round_of(parties, 0);
-    int out_of_step = 0;
-    auto party = [&](int id) -> awaitable<void> {
-        for (int r = 0; r < rounds; ++r) {
-            const std::size_t index = co_await b.wait();
-            ++count[r][index];
-            round_of[id] = r + 1;
-            for (int other : round_of) // nobody is more than one round ahead
-                if (other > r + 1 || other < r)
-                    ++out_of_step;
-        }
-    };
-    std::vector<asyncio::task<void>> tasks;
-    for (int i = 0; i < parties; ++i)
-        tasks.push_back(co_await asyncio::create_task(party(i)));
-    for (auto& t : tasks)
-        co_await t.wait();
-    int wrong = 0;
-    for (auto& per_round : count)
-        wrong += static_cast<int>(
-            std::count_if(per_round.begin(), per_round.end(), [](int n) { return n != 1; }));
-    BOOST_TEST(wrong == 0); // each index exactly once per round
-    BOOST_TEST(out_of_step == 0);
+    const auto report = co_await meet_for_rounds(b, parties, rounds);
+    BOOST_TEST(report.wrong == 0); // each index exactly once per round
+    BOOST_TEST(report.out_of_step == 0);
     BOOST_TEST(b.n_waiting() == 0u);
     BOOST_TEST(!b.broken());
 }
@@ -212,9 +190,7 @@ ASYNCIO_TEST_CASE(barrier_is_reused_cyclically_over_many_rounds) {
 ASYNCIO_TEST_CASE(abort_breaks_the_waiters_and_later_waits_until_reset) {
     asyncio::barrier b(3);
     std::optional<std::size_t> i0, i1;
-    auto t0 = co_await asyncio::create_task(arrive(b, i0));
-    auto t1 = co_await asyncio::create_task(arrive(b, i1));
-    BOOST_TEST(co_await until_waiting(b, 2));
+    auto [t0, t1] = co_await start_two_parties(b, i0, i1);
     b.abort();
     BOOST_TEST(b.broken());
     BOOST_TEST(b.n_waiting() == 0u);
@@ -225,11 +201,7 @@ ASYNCIO_TEST_CASE(abort_breaks_the_waiters_and_later_waits_until_reset) {
 
     // Later waits fail at once, without suspending.
     bool other_ran = false;
-    auto other = [&]() -> awaitable<void> {
-        other_ran = true;
-        co_return;
-    };
-    auto probe = co_await asyncio::create_task(other());
+    auto probe = co_await asyncio::create_task(set_flag(other_ran));
     BOOST_CHECK_THROW(co_await b.wait(), asyncio::broken_barrier_error);
     BOOST_CHECK_THROW(co_await b.wait(), asyncio::broken_barrier_error);
     BOOST_TEST(!other_ran);
@@ -241,9 +213,7 @@ ASYNCIO_TEST_CASE(abort_breaks_the_waiters_and_later_waits_until_reset) {
     b.reset();
     BOOST_TEST(!b.broken());
     std::optional<std::size_t> j0, j1;
-    auto u0 = co_await asyncio::create_task(arrive(b, j0));
-    auto u1 = co_await asyncio::create_task(arrive(b, j1));
-    BOOST_TEST(co_await until_waiting(b, 2));
+    auto [u0, u1] = co_await start_two_parties(b, j0, j1);
     const std::size_t last = co_await b.wait();
     co_await u0.wait();
     co_await u1.wait();
@@ -255,9 +225,7 @@ ASYNCIO_TEST_CASE(abort_breaks_the_waiters_and_later_waits_until_reset) {
 ASYNCIO_TEST_CASE(reset_breaks_the_current_waiters_and_the_barrier_stays_usable) {
     asyncio::barrier b(3);
     std::optional<std::size_t> i0, i1;
-    auto t0 = co_await asyncio::create_task(arrive(b, i0));
-    auto t1 = co_await asyncio::create_task(arrive(b, i1));
-    BOOST_TEST(co_await until_waiting(b, 2));
+    auto [t0, t1] = co_await start_two_parties(b, i0, i1);
     b.reset();
     BOOST_TEST(b.n_waiting() == 0u);
     BOOST_TEST(!b.broken());
@@ -266,9 +234,7 @@ ASYNCIO_TEST_CASE(reset_breaks_the_current_waiters_and_the_barrier_stays_usable)
 
     // A fresh round of three: the two failed parties do not count.
     std::optional<std::size_t> j0, j1, j2;
-    auto u0 = co_await asyncio::create_task(arrive(b, j0));
-    auto u1 = co_await asyncio::create_task(arrive(b, j1));
-    BOOST_TEST(co_await until_waiting(b, 2));
+    auto [u0, u1] = co_await start_two_parties(b, j0, j1);
     auto u2 = co_await asyncio::create_task(arrive(b, j2));
     co_await u0.wait();
     co_await u1.wait();
@@ -284,9 +250,7 @@ ASYNCIO_TEST_CASE(reset_breaks_the_current_waiters_and_the_barrier_stays_usable)
 ASYNCIO_TEST_CASE(cancelled_waiter_breaks_the_barrier) {
     asyncio::barrier b(3);
     std::optional<std::size_t> i0, i1;
-    auto t0 = co_await asyncio::create_task(arrive(b, i0));
-    auto t1 = co_await asyncio::create_task(arrive(b, i1));
-    BOOST_TEST(co_await until_waiting(b, 2));
+    auto [t0, t1] = co_await start_two_parties(b, i0, i1);
     BOOST_TEST(t1.cancel());
     const auto e1 = co_await exception_of(t1.wait());
     const auto e0 = co_await exception_of(asyncio::wait_for(t0.wait(), 2s));
@@ -304,8 +268,7 @@ ASYNCIO_TEST_CASE(cancellation_after_the_round_completed_has_no_effect) {
     // cancelled party keeps its index and the barrier is not broken.
     asyncio::barrier b(2);
     std::optional<std::size_t> i0;
-    auto t0 = co_await asyncio::create_task(arrive(b, i0));
-    BOOST_TEST(co_await until_waiting(b, 1));
+    auto t0 = co_await start_party(b, i0, 1);
     const std::size_t last = co_await b.wait();
     BOOST_TEST(t0.cancel());
     const auto e0 = co_await exception_of(asyncio::wait_for(t0.wait(), 2s));
@@ -321,8 +284,7 @@ ASYNCIO_TEST_CASE(cancellation_after_the_round_completed_has_no_effect) {
 ASYNCIO_TEST_CASE(wait_under_wait_for_timing_out_breaks_the_barrier) {
     asyncio::barrier b(3);
     std::optional<std::size_t> i0;
-    auto t0 = co_await asyncio::create_task(arrive(b, i0));
-    BOOST_TEST(co_await until_waiting(b, 1));
+    auto t0 = co_await start_party(b, i0, 1);
     asyncio::test::stopwatch clock;
     BOOST_CHECK_THROW(co_await asyncio::wait_for(b.wait(), 20ms), asyncio::timeout_error);
     BOOST_TEST(clock.seconds() >= 0.015);
@@ -375,7 +337,7 @@ ASYNCIO_TEST_CASE(async_wait_with_a_callback_gets_the_code_and_the_index) {
 
     b.abort();
     std::optional<error_code> broken;
-    b.async_wait(asio::bind_executor(ex, [&](error_code ec, std::size_t) { broken = ec; }));
+    b.async_wait(store_code(ex, broken));
     BOOST_TEST(!broken);
     auto called = [&] { return broken.has_value(); };
     BOOST_TEST(co_await eventually(called));
@@ -416,22 +378,12 @@ ASYNCIO_TEST_CASE(async_wait_with_use_future_deferred_and_as_tuple) {
 }
 
 ASYNCIO_TEST_CASE(async_wait_in_a_parallel_group_losing_to_a_timer_breaks_the_barrier) {
-    auto ex = co_await asio::this_coro::executor;
     asyncio::barrier b(3);
     std::optional<std::size_t> i0;
-    auto t0 = co_await asyncio::create_task(arrive(b, i0));
-    BOOST_TEST(co_await until_waiting(b, 1));
-    asio::steady_timer timer(ex, 20ms);
+    auto t0 = co_await start_party(b, i0, 1);
     // Inside the group the operation's handler has no executor of its own: it completes
     // on this loop, as the timer's does.
-    auto op = asio::experimental::make_parallel_group(b.async_wait(asio::deferred),
-                                                      timer.async_wait(asio::deferred))
-                  .async_wait(asio::experimental::wait_for_one(), asio::deferred);
-    auto [order, ec_wait, index, ec_timer] = co_await std::move(op);
-    BOOST_TEST(order[0] == 1u);
-    BOOST_TEST(ec_wait == asio::error::operation_aborted);
-    BOOST_TEST(!ec_timer);
-    (void)index;
+    co_await expect_a_timer_to_win_over(b.async_wait(asio::deferred), 20ms);
     BOOST_TEST(b.broken());
     BOOST_CHECK_THROW(co_await asyncio::wait_for(t0.wait(), 2s), asyncio::broken_barrier_error);
 }
@@ -440,12 +392,9 @@ ASYNCIO_TEST_CASE(async_wait_in_a_parallel_group_completing_the_round_beats_a_ti
     auto ex = co_await asio::this_coro::executor;
     asyncio::barrier b(2);
     std::optional<std::size_t> i0;
-    auto t0 = co_await asyncio::create_task(arrive(b, i0));
-    BOOST_TEST(co_await until_waiting(b, 1));
+    auto t0 = co_await start_party(b, i0, 1);
     asio::steady_timer timer(ex, 10s);
-    auto op = asio::experimental::make_parallel_group(b.async_wait(asio::deferred),
-                                                      timer.async_wait(asio::deferred))
-                  .async_wait(asio::experimental::wait_for_one(), asio::deferred);
+    auto op = race_with_timer(b.async_wait(asio::deferred), timer);
     auto [order, ec_wait, index, ec_timer] = co_await std::move(op);
     BOOST_TEST(order[0] == 0u);
     BOOST_TEST(!ec_wait);
@@ -462,7 +411,7 @@ ASYNCIO_TEST_CASE(destroying_a_barrier_completes_pending_waits_with_operation_ab
     auto ex = co_await asio::this_coro::executor;
     auto b = std::make_unique<asyncio::barrier>(3);
     std::optional<error_code> got;
-    b->async_wait(asio::bind_executor(ex, [&](error_code ec, std::size_t) { got = ec; }));
+    b->async_wait(store_code(ex, got));
     BOOST_TEST(b->n_waiting() == 1u);
     b.reset();
     BOOST_TEST(!got); // posted, not run inside the destructor
@@ -477,32 +426,9 @@ ASYNCIO_TEST_CASE_OPTS(many_parties_over_many_rounds_on_four_threads, .threads =
     constexpr int parties = 64;
     constexpr int rounds = 60;
     asyncio::barrier b(parties);
-    std::vector<std::atomic<int>> count(rounds * parties); // [round][index]
-    std::vector<std::atomic<int>> round_of(parties);
-    std::atomic<int> out_of_step{0};
-    auto party = [&](int id) -> awaitable<void> {
-        for (int r = 0; r < rounds; ++r) {
-            const std::size_t index = co_await b.wait();
-            ++count[r * parties + index];
-            round_of[id] = r + 1;
-            for (auto& other : round_of) { // nobody is more than a round away
-                const int o = other.load();
-                if (o > r + 1 || o < r)
-                    ++out_of_step;
-            }
-        }
-    };
-    std::vector<asyncio::task<void>> tasks;
-    for (int i = 0; i < parties; ++i)
-        tasks.push_back(co_await asyncio::create_task(party(i)));
-    for (auto& t : tasks)
-        co_await t.wait();
-    int wrong = 0;
-    for (auto& c : count)
-        if (c.load() != 1)
-            ++wrong;
-    ASYNCIO_CHECK_EQUAL(wrong, 0); // each index exactly once in every round
-    ASYNCIO_CHECK_EQUAL(out_of_step.load(), 0);
+    const auto report = co_await meet_for_rounds(b, parties, rounds);
+    ASYNCIO_CHECK_EQUAL(report.wrong, 0); // each index exactly once in every round
+    ASYNCIO_CHECK_EQUAL(report.out_of_step, 0);
     ASYNCIO_CHECK_EQUAL(b.n_waiting(), 0u);
     ASYNCIO_CHECK(!b.broken());
 }
@@ -525,12 +451,8 @@ ASYNCIO_TEST_CASE_OPTS(abort_from_another_thread_breaks_every_waiter_on_four_thr
         }
         ++other;
     };
-    std::vector<asyncio::task<void>> tasks;
-    for (int i = 0; i < waiters; ++i)
-        tasks.push_back(co_await asyncio::create_task(party()));
     auto all_waiting = [&] { return b.n_waiting() == static_cast<std::size_t>(waiters); };
-    const bool all_waiting_in_time = co_await eventually(all_waiting, 10s);
-    ASYNCIO_CHECK(all_waiting_in_time);
+    auto tasks = co_await start_tasks_until(waiters, party, all_waiting);
     std::thread aborter([&] { b.abort(); });
     aborter.join();
     for (auto& t : tasks)

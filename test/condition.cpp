@@ -5,6 +5,8 @@
 
 #include "test_util.hpp"
 
+#include "sync_util.hpp"
+
 #include <asyncio/error.hpp>
 #include <asyncio/lock.hpp>
 #include <asyncio/sleep.hpp>
@@ -17,7 +19,6 @@
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -27,7 +28,6 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
-#include <exception>
 #include <future>
 #include <memory>
 #include <optional>
@@ -38,48 +38,7 @@
 
 namespace {
 
-namespace asio = boost::asio;
-using namespace std::chrono_literals;
-using asyncio::awaitable;
-using asyncio::test::test_clock;
-using boost::system::error_code;
-
-// Polls `pred` every millisecond until it holds or `limit` passes; yields whether it held.
-template <class Pred>
-awaitable<bool> eventually(Pred pred, std::chrono::milliseconds limit = 5s) {
-    const auto deadline = test_clock::now() + limit;
-    while (!pred()) {
-        if (test_clock::now() >= deadline)
-            co_return false;
-        co_await asyncio::sleep(1ms);
-    }
-    co_return true;
-}
-
-// How `aw` ended: null when it returned normally.
-template <class Awaitable>
-awaitable<std::exception_ptr> exception_of(Awaitable aw) {
-    std::exception_ptr e;
-    try {
-        co_await std::move(aw);
-    } catch (...) {
-        e = std::current_exception();
-    }
-    co_return e;
-}
-
-template <class E>
-bool is_a(const std::exception_ptr& e) {
-    if (!e)
-        return false;
-    try {
-        std::rethrow_exception(e);
-    } catch (const E&) {
-        return true;
-    } catch (...) {
-    }
-    return false;
-}
+using namespace asyncio::test;
 
 // Single-threaded waiter: holds the lock, counts itself waiting, waits, then records
 // `id` (still holding the lock, which the guard releases on return or on error).
@@ -96,6 +55,34 @@ awaitable<void> wait_then_record(asyncio::condition& c, int id, int& waiting,
 awaitable<void> notify_holding_the_lock(asyncio::condition& c, std::size_t n) {
     auto guard = co_await c.scoped_acquire();
     c.notify(n);
+}
+
+// Starts `n` wait_then_record waiters with ids 0 to n - 1 and waits until all of them
+// wait (`woke` collects their ids as they are woken).
+awaitable<std::vector<asyncio::task<void>>> start_waiters(asyncio::condition& c, int n,
+                                                          int& waiting, std::vector<int>& woke) {
+    std::vector<asyncio::task<void>> tasks;
+    for (int i = 0; i < n; ++i)
+        tasks.push_back(co_await asyncio::create_task(wait_then_record(c, i, waiting, woke)));
+    auto all_waiting = [&] { return waiting == n; };
+    BOOST_TEST(co_await eventually(all_waiting));
+    co_return tasks;
+}
+
+// Notifies one waiter of `c` (holding its lock) after 5 ms.
+awaitable<void> notify_one_later(asyncio::condition& c) {
+    co_await asyncio::sleep(5ms);
+    co_await notify_holding_the_lock(c, 1);
+}
+
+// Starts `waiter` (which must outlive the task) and checks that it soon sets `waiting`,
+// which it does once it holds the lock, just before it waits.
+template <class Waiter>
+awaitable<asyncio::task<void>> start_waiter(Waiter& waiter, const bool& waiting) {
+    auto t = co_await asyncio::create_task(waiter());
+    auto is_waiting = [&] { return waiting; };
+    BOOST_TEST(co_await eventually(is_waiting));
+    co_return t;
 }
 
 BOOST_AUTO_TEST_SUITE(condition)
@@ -121,7 +108,7 @@ ASYNCIO_TEST_CASE(async_wait_without_holding_the_lock_completes_with_invalid_sta
     auto ex = co_await asio::this_coro::executor;
     asyncio::condition c;
     std::optional<error_code> got;
-    c.async_wait(asio::bind_executor(ex, [&](error_code ec) { got = ec; }));
+    c.async_wait(store_code(ex, got));
     BOOST_TEST(!got); // posted, not called inside async_wait
     auto called = [&] { return got.has_value(); };
     BOOST_TEST(co_await eventually(called));
@@ -136,12 +123,7 @@ ASYNCIO_TEST_CASE(async_wait_without_holding_the_lock_completes_with_invalid_sta
     auto op = c.async_wait(asio::deferred);
     const auto e = co_await exception_of(std::move(op));
     BOOST_TEST(is_a<boost::system::system_error>(e));
-    try {
-        std::rethrow_exception(e);
-    } catch (const boost::system::system_error& err) {
-        BOOST_TEST((err.code() == asyncio::error::invalid_state));
-    } catch (...) {
-    }
+    BOOST_TEST((code_of(e) == asyncio::error::invalid_state));
 }
 
 ASYNCIO_TEST_CASE(notify_and_notify_all_without_holding_the_lock_throw_invalid_state_error) {
@@ -164,14 +146,12 @@ ASYNCIO_TEST_CASE(wait_releases_the_lock_while_waiting) {
     asyncio::condition c;
     int waiting = 0;
     std::vector<int> woke;
-    auto t = co_await asyncio::create_task(wait_then_record(c, 0, waiting, woke));
-    auto is_waiting = [&] { return waiting == 1; };
-    BOOST_TEST(co_await eventually(is_waiting));
+    auto tasks = co_await start_waiters(c, 1, waiting, woke);
     BOOST_TEST(!c.locked());
     BOOST_TEST(c.try_acquire()); // free for others while the waiter waits
     c.notify();
     c.release();
-    co_await t.wait();
+    co_await tasks[0].wait();
     BOOST_TEST(woke == (std::vector<int>{0}));
     BOOST_TEST(!c.locked());
 }
@@ -180,11 +160,7 @@ ASYNCIO_TEST_CASE(notify_n_wakes_exactly_n_waiters_in_fifo_order) {
     asyncio::condition c;
     int waiting = 0;
     std::vector<int> woke;
-    std::vector<asyncio::task<void>> tasks;
-    for (int i = 0; i < 5; ++i)
-        tasks.push_back(co_await asyncio::create_task(wait_then_record(c, i, waiting, woke)));
-    auto all_waiting = [&] { return waiting == 5; };
-    BOOST_TEST(co_await eventually(all_waiting));
+    auto tasks = co_await start_waiters(c, 5, waiting, woke);
 
     co_await notify_holding_the_lock(c, 2);
     co_await asyncio::sleep(20ms);
@@ -209,11 +185,7 @@ ASYNCIO_TEST_CASE(notify_all_wakes_every_waiter_in_fifo_order) {
     asyncio::condition c;
     int waiting = 0;
     std::vector<int> woke;
-    std::vector<asyncio::task<void>> tasks;
-    for (int i = 0; i < 6; ++i)
-        tasks.push_back(co_await asyncio::create_task(wait_then_record(c, i, waiting, woke)));
-    auto all_waiting = [&] { return waiting == 6; };
-    BOOST_TEST(co_await eventually(all_waiting));
+    auto tasks = co_await start_waiters(c, 6, waiting, woke);
     {
         auto guard = co_await c.scoped_acquire();
         c.notify_all();
@@ -244,9 +216,7 @@ ASYNCIO_TEST_CASE(wait_reacquires_the_lock_before_returning) {
         waiter_holds = false;
         c.release();
     };
-    auto t = co_await asyncio::create_task(waiter());
-    auto is_waiting = [&] { return waiting; };
-    BOOST_TEST(co_await eventually(is_waiting));
+    auto t = co_await start_waiter(waiter, waiting);
 
     co_await c.acquire();
     c.notify();
@@ -286,9 +256,7 @@ ASYNCIO_TEST_CASE(cancelled_wait_reacquires_the_lock_before_the_cancellation_pro
         }
         c.release();
     };
-    auto t = co_await asyncio::create_task(waiter());
-    auto is_waiting = [&] { return waiting; };
-    BOOST_TEST(co_await eventually(is_waiting));
+    auto t = co_await start_waiter(waiter, waiting);
 
     co_await c.acquire();
     main_holds = true;
@@ -342,11 +310,7 @@ ASYNCIO_TEST_CASE(wait_for_rechecks_the_predicate_after_every_wake_up_and_return
 ASYNCIO_TEST_CASE(wait_for_with_a_true_predicate_returns_at_once) {
     asyncio::condition c;
     bool other_ran = false;
-    auto other = [&]() -> awaitable<void> {
-        other_ran = true;
-        co_return;
-    };
-    auto t = co_await asyncio::create_task(other());
+    auto t = co_await asyncio::create_task(set_flag(other_ran));
     co_await c.acquire();
     int calls = 0;
     auto ready = [&] {
@@ -369,10 +333,9 @@ ASYNCIO_TEST_CASE(cancelled_waiter_does_not_consume_a_notification) {
     asyncio::condition c;
     int waiting = 0;
     std::vector<int> woke;
-    auto a = co_await asyncio::create_task(wait_then_record(c, 0, waiting, woke));
-    auto b = co_await asyncio::create_task(wait_then_record(c, 1, waiting, woke));
-    auto both_waiting = [&] { return waiting == 2; };
-    BOOST_TEST(co_await eventually(both_waiting));
+    auto tasks = co_await start_waiters(c, 2, waiting, woke);
+    auto& a = tasks[0];
+    auto& b = tasks[1];
     BOOST_TEST(a.cancel());
     BOOST_CHECK_THROW(co_await a.wait(), asyncio::cancelled_error);
     BOOST_TEST(!c.locked()); // the cancelled waiter released what it re-acquired
@@ -387,10 +350,9 @@ ASYNCIO_TEST_CASE(notification_racing_a_cancellation_goes_to_exactly_one_waiter)
     asyncio::condition c;
     int waiting = 0;
     std::vector<int> woke;
-    auto a = co_await asyncio::create_task(wait_then_record(c, 0, waiting, woke));
-    auto b = co_await asyncio::create_task(wait_then_record(c, 1, waiting, woke));
-    auto both_waiting = [&] { return waiting == 2; };
-    BOOST_TEST(co_await eventually(both_waiting));
+    auto tasks = co_await start_waiters(c, 2, waiting, woke);
+    auto& a = tasks[0];
+    auto& b = tasks[1];
     {
         auto guard = co_await c.scoped_acquire();
         c.notify(1);
@@ -445,12 +407,8 @@ ASYNCIO_TEST_CASE(wait_under_timeout_times_out_with_the_lock_held_again) {
 
 ASYNCIO_TEST_CASE(wait_under_wait_for_returns_when_notified_in_time) {
     asyncio::condition c;
-    auto notifier = [&]() -> awaitable<void> {
-        co_await asyncio::sleep(5ms);
-        co_await notify_holding_the_lock(c, 1);
-    };
     co_await c.acquire();
-    auto t = co_await asyncio::create_task(notifier());
+    auto t = co_await asyncio::create_task(notify_one_later(c));
     co_await asyncio::wait_for(c.wait(), 5s);
     BOOST_TEST(c.locked());
     c.release();
@@ -483,9 +441,7 @@ ASYNCIO_TEST_CASE(conditions_over_a_shared_lock_use_that_lock) {
         held_on_wake = l.locked();
         l.release();
     };
-    auto t = co_await asyncio::create_task(waiter());
-    auto is_waiting = [&] { return waiting; };
-    BOOST_TEST(co_await eventually(is_waiting));
+    auto t = co_await start_waiter(waiter, waiting);
     BOOST_TEST(!l.locked()); // the wait released the shared lock
 
     co_await l.acquire();
@@ -567,19 +523,11 @@ BOOST_AUTO_TEST_CASE(async_wait_with_use_future_completes_when_notified_from_a_l
 }
 
 ASYNCIO_TEST_CASE(async_wait_in_a_parallel_group_loses_to_a_timer_and_reacquires_the_lock) {
-    auto ex = co_await asio::this_coro::executor;
     asyncio::condition c;
     co_await c.acquire();
-    asio::steady_timer timer(ex, 20ms);
     // Inside the group the operation's handler has no executor of its own: it completes
     // on this loop, as the timer's does.
-    auto op = asio::experimental::make_parallel_group(c.async_wait(asio::deferred),
-                                                      timer.async_wait(asio::deferred))
-                  .async_wait(asio::experimental::wait_for_one(), asio::deferred);
-    auto [order, ec_wait, ec_timer] = co_await std::move(op);
-    BOOST_TEST(order[0] == 1u);
-    BOOST_TEST(ec_wait == asio::error::operation_aborted);
-    BOOST_TEST(!ec_timer);
+    co_await expect_a_timer_to_win_over(c.async_wait(asio::deferred), 20ms);
     BOOST_TEST(c.locked()); // re-acquired although cancelled
     c.release();
 }
@@ -587,16 +535,10 @@ ASYNCIO_TEST_CASE(async_wait_in_a_parallel_group_loses_to_a_timer_and_reacquires
 ASYNCIO_TEST_CASE(async_wait_in_a_parallel_group_beats_a_timer) {
     auto ex = co_await asio::this_coro::executor;
     asyncio::condition c;
-    auto notifier = [&]() -> awaitable<void> {
-        co_await asyncio::sleep(5ms);
-        co_await notify_holding_the_lock(c, 1);
-    };
     co_await c.acquire();
-    auto t = co_await asyncio::create_task(notifier());
+    auto t = co_await asyncio::create_task(notify_one_later(c));
     asio::steady_timer timer(ex, 10s);
-    auto op = asio::experimental::make_parallel_group(c.async_wait(asio::deferred),
-                                                      timer.async_wait(asio::deferred))
-                  .async_wait(asio::experimental::wait_for_one(), asio::deferred);
+    auto op = race_with_timer(c.async_wait(asio::deferred), timer);
     auto [order, ec_wait, ec_timer] = co_await std::move(op);
     BOOST_TEST(order[0] == 0u);
     BOOST_TEST(!ec_wait);
@@ -614,7 +556,7 @@ ASYNCIO_TEST_CASE(destroying_a_condition_aborts_pending_waits_without_reacquirin
     auto c = std::make_unique<asyncio::condition>(l);
     co_await l.acquire();
     std::optional<error_code> got;
-    c->async_wait(asio::bind_executor(ex, [&](error_code ec) { got = ec; }));
+    c->async_wait(store_code(ex, got));
     BOOST_TEST(!l.locked());
     c.reset();
     BOOST_TEST(!got); // posted, not run inside the destructor
@@ -720,17 +662,10 @@ ASYNCIO_TEST_CASE_OPTS(notifications_are_never_lost_to_concurrent_cancellations_
         }
         ++woke;
     };
-    std::vector<asyncio::task<void>> tasks;
-    for (int i = 0; i < waiters; ++i)
-        tasks.push_back(co_await asyncio::create_task(waiter()));
     auto all_waiting = [&] { return waiting.load() == waiters; };
-    const bool all_waiting_in_time = co_await eventually(all_waiting, 10s);
-    ASYNCIO_CHECK(all_waiting_in_time);
+    auto tasks = co_await start_tasks_until(waiters, waiter, all_waiting);
 
-    std::thread canceller([&] {
-        for (int i = 1; i < waiters; i += 2)
-            tasks[i].cancel();
-    });
+    auto canceller = cancel_every_other_from_a_thread(tasks, 1);
     for (int i = 0; i < notifications; ++i)
         co_await notify_holding_the_lock(c, 1);
     canceller.join();
@@ -746,16 +681,10 @@ ASYNCIO_TEST_CASE_OPTS(notifications_are_never_lost_to_concurrent_cancellations_
         auto guard = co_await c.scoped_acquire();
         c.notify_all();
     }
-    int cancelled = 0;
-    for (auto& t : tasks) {
-        const auto e = co_await exception_of(t.wait());
-        if (e) {
-            ASYNCIO_CHECK(is_a<asyncio::cancelled_error>(e));
-            ++cancelled;
-        }
-    }
+    const auto ended = co_await endings_of(tasks);
+    ASYNCIO_CHECK_EQUAL(ended.failed, 0); // every task that failed was cancelled
     ASYNCIO_CHECK_EQUAL(woke.load() + withdrawn.load(), waiters);
-    ASYNCIO_CHECK_EQUAL(withdrawn.load(), cancelled);
+    ASYNCIO_CHECK_EQUAL(withdrawn.load(), ended.cancelled);
     ASYNCIO_CHECK_EQUAL(unlocked_on_cancel.load(), 0);
     ASYNCIO_CHECK(!c.locked());
 }

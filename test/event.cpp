@@ -5,6 +5,8 @@
 
 #include "test_util.hpp"
 
+#include "sync_util.hpp"
+
 #include <asyncio/error.hpp>
 #include <asyncio/sleep.hpp>
 #include <asyncio/task.hpp>
@@ -16,7 +18,6 @@
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -26,7 +27,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <exception>
 #include <future>
 #include <memory>
 #include <optional>
@@ -37,53 +37,53 @@
 
 namespace {
 
-namespace asio = boost::asio;
-using namespace std::chrono_literals;
-using asyncio::awaitable;
-using asyncio::test::test_clock;
-using boost::system::error_code;
-
-// Polls `pred` every millisecond until it holds or `limit` passes; yields whether it held.
-template <class Pred>
-awaitable<bool> eventually(Pred pred, std::chrono::milliseconds limit = 5s) {
-    const auto deadline = test_clock::now() + limit;
-    while (!pred()) {
-        if (test_clock::now() >= deadline)
-            co_return false;
-        co_await asyncio::sleep(1ms);
-    }
-    co_return true;
-}
-
-// How `aw` ended: null when it returned normally.
-template <class Awaitable>
-awaitable<std::exception_ptr> exception_of(Awaitable aw) {
-    std::exception_ptr e;
-    try {
-        co_await std::move(aw);
-    } catch (...) {
-        e = std::current_exception();
-    }
-    co_return e;
-}
-
-template <class E>
-bool is_a(const std::exception_ptr& e) {
-    if (!e)
-        return false;
-    try {
-        std::rethrow_exception(e);
-    } catch (const E&) {
-        return true;
-    } catch (...) {
-    }
-    return false;
-}
+using namespace asyncio::test;
 
 // A task body that waits for `e`, then counts itself released.
 awaitable<void> wait_and_count(asyncio::event& e, std::atomic<int>& released) {
     co_await e.wait();
     ++released;
+}
+
+// What wait_counting_outcome counts.
+struct wait_outcomes {
+    std::atomic<int> arrived{0};
+    std::atomic<int> released{0};
+    std::atomic<int> withdrawn{0}; // the wait failed
+};
+
+// Counts itself arrived, waits for `e`, and counts how the wait ended.
+awaitable<void> wait_counting_outcome(asyncio::event& e, wait_outcomes& o) {
+    ++o.arrived;
+    try {
+        co_await e.wait();
+    } catch (const boost::system::system_error&) {
+        ++o.withdrawn;
+        throw;
+    }
+    ++o.released;
+}
+
+// A waiter started now blocks until set() (which this calls after 20 ms), and is
+// released by it.
+awaitable<void> next_waiter_blocks_until_set(asyncio::event& e) {
+    std::atomic<int> released{0};
+    auto t = co_await asyncio::create_task(wait_and_count(e, released));
+    co_await asyncio::sleep(20ms);
+    BOOST_TEST(!t.done());
+    BOOST_TEST(released.load() == 0);
+    e.set();
+    co_await t.wait();
+    BOOST_TEST(released.load() == 1);
+}
+
+// Starts `n` tasks that wait for `e` and count themselves in `released`.
+awaitable<std::vector<asyncio::task<void>>> start_waiters(asyncio::event& e, int n,
+                                                          std::atomic<int>& released) {
+    std::vector<asyncio::task<void>> tasks;
+    for (int i = 0; i < n; ++i)
+        tasks.push_back(co_await asyncio::create_task(wait_and_count(e, released)));
+    co_return tasks;
 }
 
 BOOST_AUTO_TEST_SUITE(event)
@@ -108,11 +108,7 @@ ASYNCIO_TEST_CASE(wait_returns_at_once_when_set_without_suspending) {
     asyncio::event e;
     e.set();
     bool other_ran = false;
-    auto other = [&]() -> awaitable<void> {
-        other_ran = true;
-        co_return;
-    };
-    auto t = co_await asyncio::create_task(other());
+    auto t = co_await asyncio::create_task(set_flag(other_ran));
     co_await e.wait();
     co_await e.wait();
     BOOST_TEST(!other_ran); // any suspension would have let the ready task run first
@@ -123,22 +119,13 @@ ASYNCIO_TEST_CASE(wait_returns_at_once_when_set_without_suspending) {
 
 ASYNCIO_TEST_CASE(wait_blocks_until_set) {
     asyncio::event e;
-    std::atomic<int> released{0};
-    auto t = co_await asyncio::create_task(wait_and_count(e, released));
-    co_await asyncio::sleep(20ms);
-    BOOST_TEST(!t.done());
-    BOOST_TEST(released.load() == 0);
-    e.set();
-    co_await t.wait();
-    BOOST_TEST(released.load() == 1);
+    co_await next_waiter_blocks_until_set(e);
 }
 
 ASYNCIO_TEST_CASE(set_releases_every_waiter_and_never_inline) {
     asyncio::event e;
     std::atomic<int> released{0};
-    std::vector<asyncio::task<void>> tasks;
-    for (int i = 0; i < 5; ++i)
-        tasks.push_back(co_await asyncio::create_task(wait_and_count(e, released)));
+    auto tasks = co_await start_waiters(e, 5, released);
     co_await asyncio::sleep(5ms);
     BOOST_TEST(released.load() == 0);
     e.set();
@@ -151,9 +138,7 @@ ASYNCIO_TEST_CASE(set_releases_every_waiter_and_never_inline) {
 ASYNCIO_TEST_CASE(set_then_clear_before_the_waiters_run_still_releases_them) {
     asyncio::event e;
     std::atomic<int> released{0};
-    std::vector<asyncio::task<void>> tasks;
-    for (int i = 0; i < 4; ++i)
-        tasks.push_back(co_await asyncio::create_task(wait_and_count(e, released)));
+    auto tasks = co_await start_waiters(e, 4, released);
     co_await asyncio::sleep(5ms);
     e.set();
     e.clear();
@@ -169,14 +154,7 @@ ASYNCIO_TEST_CASE(clear_makes_later_waits_block_until_the_next_set) {
     asyncio::event e;
     e.set();
     e.clear();
-    std::atomic<int> released{0};
-    auto t = co_await asyncio::create_task(wait_and_count(e, released));
-    co_await asyncio::sleep(20ms);
-    BOOST_TEST(!t.done());
-    BOOST_TEST(released.load() == 0);
-    e.set();
-    co_await t.wait();
-    BOOST_TEST(released.load() == 1);
+    co_await next_waiter_blocks_until_set(e);
 }
 
 // --- cancellation -------------------------------------------------------------------
@@ -231,25 +209,15 @@ ASYNCIO_TEST_CASE(cancel_requested_just_before_set_ends_the_wait_exactly_once) {
     // normally, having no later suspension) or withdrawn (and the task is cancelled),
     // never both, never neither.
     asyncio::event e;
-    std::atomic<int> released{0};
-    std::atomic<int> withdrawn{0};
-    auto body = [&]() -> awaitable<void> {
-        try {
-            co_await e.wait();
-        } catch (const boost::system::system_error&) {
-            ++withdrawn;
-            throw;
-        }
-        ++released;
-    };
-    auto t = co_await asyncio::create_task(body());
+    wait_outcomes o;
+    auto t = co_await asyncio::create_task(wait_counting_outcome(e, o));
     co_await asyncio::sleep(5ms);
     BOOST_TEST(t.cancel());
     e.set();
     const auto ex = co_await exception_of(t.wait());
-    BOOST_TEST(released.load() + withdrawn.load() == 1);
-    BOOST_TEST((released.load() == 1) == !ex);
-    BOOST_TEST((withdrawn.load() == 1) == is_a<asyncio::cancelled_error>(ex));
+    BOOST_TEST(o.released.load() + o.withdrawn.load() == 1);
+    BOOST_TEST((o.released.load() == 1) == !ex);
+    BOOST_TEST((o.withdrawn.load() == 1) == is_a<asyncio::cancelled_error>(ex));
 }
 
 // --- timeouts -----------------------------------------------------------------------
@@ -261,12 +229,7 @@ ASYNCIO_TEST_CASE(wait_under_wait_for_times_out_when_the_event_is_not_set) {
     BOOST_TEST(clock.seconds() >= 0.015);
     BOOST_TEST(clock.seconds() < 2.0);
     // The timed-out wait left nothing behind: a later waiter is released as usual.
-    std::atomic<int> released{0};
-    auto t = co_await asyncio::create_task(wait_and_count(e, released));
-    co_await asyncio::sleep(5ms);
-    e.set();
-    co_await t.wait();
-    BOOST_TEST(released.load() == 1);
+    co_await next_waiter_blocks_until_set(e);
 }
 
 ASYNCIO_TEST_CASE(wait_under_timeout_times_out_when_the_event_is_not_set) {
@@ -279,11 +242,8 @@ ASYNCIO_TEST_CASE(wait_under_timeout_times_out_when_the_event_is_not_set) {
 
 ASYNCIO_TEST_CASE(wait_under_wait_for_returns_when_set_in_time) {
     asyncio::event e;
-    auto setter = [&]() -> awaitable<void> {
-        co_await asyncio::sleep(5ms);
-        e.set();
-    };
-    auto t = co_await asyncio::create_task(setter());
+    auto set = [&] { e.set(); };
+    auto t = co_await asyncio::create_task(after(5ms, set));
     asyncio::test::stopwatch clock;
     co_await asyncio::wait_for(e.wait(), 5s);
     BOOST_TEST(clock.seconds() < 2.0);
@@ -299,7 +259,7 @@ ASYNCIO_TEST_CASE(async_wait_with_a_callback_runs_on_its_executor_never_inline) 
     auto ex = co_await asio::this_coro::executor;
     asyncio::event e;
     std::optional<error_code> first;
-    e.async_wait(asio::bind_executor(ex, [&](error_code ec) { first = ec; }));
+    e.async_wait(store_code(ex, first));
     co_await asyncio::sleep(5ms);
     BOOST_TEST(!first);
     e.set();
@@ -310,7 +270,7 @@ ASYNCIO_TEST_CASE(async_wait_with_a_callback_runs_on_its_executor_never_inline) 
 
     // Already set: still posted, not called inside async_wait.
     std::optional<error_code> second;
-    e.async_wait(asio::bind_executor(ex, [&](error_code ec) { second = ec; }));
+    e.async_wait(store_code(ex, second));
     BOOST_TEST(!second);
     auto second_ran = [&] { return second.has_value(); };
     BOOST_TEST(co_await eventually(second_ran));
@@ -367,11 +327,8 @@ BOOST_AUTO_TEST_CASE(async_wait_with_use_future_completes_when_set_from_a_loop_t
 
 ASYNCIO_TEST_CASE(async_wait_with_deferred_and_as_tuple) {
     asyncio::event e;
-    auto setter = [&]() -> awaitable<void> {
-        co_await asyncio::sleep(5ms);
-        e.set();
-    };
-    auto t = co_await asyncio::create_task(setter());
+    auto set = [&] { e.set(); };
+    auto t = co_await asyncio::create_task(after(5ms, set));
     auto deferred_op = e.async_wait(asio::deferred);
     co_await std::move(deferred_op);
     BOOST_TEST(e.is_set());
@@ -386,42 +343,24 @@ ASYNCIO_TEST_CASE(async_wait_with_deferred_and_as_tuple) {
 }
 
 ASYNCIO_TEST_CASE(async_wait_in_a_parallel_group_loses_to_a_timer) {
-    auto ex = co_await asio::this_coro::executor;
     asyncio::event e;
-    asio::steady_timer timer(ex, 20ms);
     // Inside the group the operation's handler has no executor of its own: it completes
     // on this loop, as the timer's does.
-    auto op = asio::experimental::make_parallel_group(e.async_wait(asio::deferred),
-                                                      timer.async_wait(asio::deferred))
-                  .async_wait(asio::experimental::wait_for_one(), asio::deferred);
-    auto [order, ec_event, ec_timer] = co_await std::move(op);
-    BOOST_TEST(order[0] == 1u);
-    BOOST_TEST(ec_event == asio::error::operation_aborted);
-    BOOST_TEST(!ec_timer);
+    co_await expect_a_timer_to_win_over(e.async_wait(asio::deferred), 20ms);
     BOOST_TEST(!e.is_set());
 
     // The withdrawn wait is gone: a later waiter is released by set().
-    std::atomic<int> released{0};
-    auto t = co_await asyncio::create_task(wait_and_count(e, released));
-    co_await asyncio::sleep(5ms);
-    e.set();
-    co_await t.wait();
-    BOOST_TEST(released.load() == 1);
+    co_await next_waiter_blocks_until_set(e);
 }
 
 ASYNCIO_TEST_CASE(async_wait_in_a_parallel_group_beats_a_timer) {
     auto ex = co_await asio::this_coro::executor;
     asyncio::event e;
-    auto setter = [&]() -> awaitable<void> {
-        co_await asyncio::sleep(5ms);
-        e.set();
-    };
-    auto t = co_await asyncio::create_task(setter());
+    auto set = [&] { e.set(); };
+    auto t = co_await asyncio::create_task(after(5ms, set));
     asio::steady_timer timer(ex, 10s);
     asyncio::test::stopwatch clock;
-    auto op = asio::experimental::make_parallel_group(e.async_wait(asio::deferred),
-                                                      timer.async_wait(asio::deferred))
-                  .async_wait(asio::experimental::wait_for_one(), asio::deferred);
+    auto op = race_with_timer(e.async_wait(asio::deferred), timer);
     auto [order, ec_event, ec_timer] = co_await std::move(op);
     BOOST_TEST(order[0] == 0u);
     BOOST_TEST(!ec_event);
@@ -436,7 +375,7 @@ ASYNCIO_TEST_CASE(destroying_an_event_completes_pending_waits_with_operation_abo
     auto ex = co_await asio::this_coro::executor;
     auto e = std::make_unique<asyncio::event>();
     std::optional<error_code> callback_ec;
-    e->async_wait(asio::bind_executor(ex, [&](error_code ec) { callback_ec = ec; }));
+    e->async_wait(store_code(ex, callback_ec));
     std::optional<error_code> unbound_ec; // no executor: completes on this loop
     e->async_wait([&](error_code ec) { unbound_ec = ec; });
     std::atomic<int> released{0};
@@ -531,43 +470,19 @@ ASYNCIO_TEST_CASE_OPTS(cancellations_racing_set_on_four_threads_end_each_wait_ex
                        .threads = 4) {
     constexpr int waiters = 1000;
     asyncio::event e;
-    std::atomic<int> arrived{0};
-    std::atomic<int> released{0};
-    std::atomic<int> withdrawn{0};
-    auto waiter = [&]() -> awaitable<void> {
-        ++arrived;
-        try {
-            co_await e.wait();
-        } catch (const boost::system::system_error&) {
-            ++withdrawn;
-            throw;
-        }
-        ++released;
-    };
-    std::vector<asyncio::task<void>> tasks;
-    for (int i = 0; i < waiters; ++i)
-        tasks.push_back(co_await asyncio::create_task(waiter()));
-    auto all_arrived = [&] { return arrived.load() == waiters; };
-    const bool all_arrived_in_time = co_await eventually(all_arrived, 10s);
-    ASYNCIO_CHECK(all_arrived_in_time);
+    wait_outcomes o;
+    auto waiter = [&] { return wait_counting_outcome(e, o); };
+    auto all_arrived = [&] { return o.arrived.load() == waiters; };
+    auto tasks = co_await start_tasks_until(waiters, waiter, all_arrived);
     co_await asyncio::sleep(5ms);
-    std::thread canceller([&] {
-        for (int i = 1; i < waiters; i += 2)
-            tasks[i].cancel();
-    });
+    auto canceller = cancel_every_other_from_a_thread(tasks, 1);
     e.set();
     canceller.join();
-    int cancelled = 0;
-    for (auto& t : tasks) {
-        const auto ex = co_await exception_of(t.wait());
-        if (ex) {
-            ASYNCIO_CHECK(asyncio::is_cancellation(ex));
-            ++cancelled;
-        }
-    }
-    ASYNCIO_CHECK_EQUAL(released.load() + withdrawn.load(), waiters);
-    ASYNCIO_CHECK(released.load() >= waiters / 2); // the waiters nobody cancelled
-    ASYNCIO_CHECK_EQUAL(withdrawn.load(), cancelled);
+    const auto ended = co_await endings_of(tasks);
+    ASYNCIO_CHECK_EQUAL(ended.failed, 0); // every task that failed was cancelled
+    ASYNCIO_CHECK_EQUAL(o.released.load() + o.withdrawn.load(), waiters);
+    ASYNCIO_CHECK(o.released.load() >= waiters / 2); // the waiters nobody cancelled
+    ASYNCIO_CHECK_EQUAL(o.withdrawn.load(), ended.cancelled);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -5,28 +5,21 @@
 
 #include "test_util.hpp"
 
+#include "sync_util.hpp"
+
 #include <asyncio/error.hpp>
 #include <asyncio/sleep.hpp>
 #include <asyncio/task.hpp>
-#include <asyncio/timeout.hpp>
 #include <asyncio/wait_for.hpp>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
-#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/deferred.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/experimental/parallel_group.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 
 #include <atomic>
 #include <chrono>
-#include <exception>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -37,87 +30,7 @@
 
 namespace {
 
-namespace asio = boost::asio;
-using namespace std::chrono_literals;
-using asyncio::awaitable;
-using boost::system::error_code;
-
-// Lets every ready handler run a few times (waiters reach their wait, posted
-// completions run).
-awaitable<void> settle(int rounds = 3) {
-    for (int i = 0; i < rounds; ++i)
-        co_await asyncio::sleep(0s);
-}
-
-// Counts the holders of the lock and the most ever seen at once.
-struct occupancy {
-    std::atomic<int> now{0};
-    std::atomic<int> peak{0};
-
-    void enter() {
-        const int n = ++now;
-        int p = peak.load();
-        while (n > p && !peak.compare_exchange_weak(p, n)) {
-        }
-    }
-
-    void leave() { --now; }
-};
-
-// Acquires the lock, records `id`, releases it.
-awaitable<void> take_and_record(asyncio::lock& l, std::vector<int>& order, int id) {
-    co_await l.acquire();
-    order.push_back(id);
-    l.release();
-}
-
-// Acquires the lock, records `id`, and keeps it.
-awaitable<void> take_and_keep(asyncio::lock& l, std::vector<int>& order, int id) {
-    co_await l.acquire();
-    order.push_back(id);
-}
-
-awaitable<void> set_flag(bool& flag) {
-    flag = true;
-    co_return;
-}
-
-// The exception an awaitable ends with (null when it returns normally).
-awaitable<std::exception_ptr> exception_of(awaitable<void> aw) {
-    std::exception_ptr e;
-    try {
-        co_await std::move(aw);
-    } catch (...) {
-        e = std::current_exception();
-    }
-    co_return e;
-}
-
-// The error code of a boost::system::system_error, or a default code otherwise.
-error_code code_of(const std::exception_ptr& e) {
-    try {
-        if (e)
-            std::rethrow_exception(e);
-    } catch (const boost::system::system_error& err) {
-        return err.code();
-    } catch (...) {
-    }
-    return {};
-}
-
-// A make_parallel_group completion condition (wait_for_one's) that also records the
-// thread each operation of the group completed on.
-struct wait_for_one_recording_threads {
-    std::mutex* mutex;
-    std::vector<std::thread::id>* threads;
-
-    template <class... Args>
-    asio::cancellation_type_t operator()(Args&&...) const {
-        std::lock_guard<std::mutex> guard(*mutex);
-        threads->push_back(std::this_thread::get_id());
-        return asio::cancellation_type::all;
-    }
-};
+using namespace asyncio::test;
 
 BOOST_AUTO_TEST_SUITE(lock)
 
@@ -240,56 +153,22 @@ ASYNCIO_TEST_CASE(release_hands_the_lock_to_the_first_waiter_without_running_it_
 
 ASYNCIO_TEST_CASE(release_then_reacquire_queues_behind_existing_waiters) {
     asyncio::lock l;
-    co_await l.acquire();
-    std::vector<int> order;
-    auto a = co_await asyncio::create_task(take_and_record(l, order, 1));
-    auto b = co_await asyncio::create_task(take_and_record(l, order, 2));
-    co_await settle();
-    l.release();
-    co_await l.acquire(); // must not barge ahead of the two waiters
-    order.push_back(0);
-    BOOST_TEST(order == (std::vector<int>{1, 2, 0}));
-    BOOST_TEST(a.done());
-    BOOST_TEST(b.done());
-    l.release();
+    co_await release_then_reacquire_queues_behind_waiters(l);
     BOOST_TEST(!l.locked());
 }
 
 ASYNCIO_TEST_CASE(tasks_that_release_and_reacquire_at_once_take_turns) {
     asyncio::lock l;
     co_await l.acquire();
-    std::vector<int> order;
-    auto looper = [&](int id) -> awaitable<void> {
-        for (int i = 0; i < 3; ++i) {
-            co_await l.acquire();
-            order.push_back(id);
-            l.release(); // then straight back to acquire(): no await in between
-        }
-    };
-    auto a = co_await asyncio::create_task(looper(1));
-    auto b = co_await asyncio::create_task(looper(2));
-    co_await settle();
-    l.release();
-    co_await a.wait();
-    co_await b.wait();
-    BOOST_TEST(order == (std::vector<int>{1, 2, 1, 2, 1, 2}));
+    const std::vector<int> turns{1, 2, 1, 2, 1, 2};
+    co_await reacquiring_tasks_take_turns(l, 2, turns);
     BOOST_TEST(!l.locked());
 }
 
 ASYNCIO_TEST_CASE(try_acquire_fails_while_waiters_exist) {
     asyncio::lock l;
     co_await l.acquire();
-    std::vector<int> order;
-    auto a = co_await asyncio::create_task(take_and_keep(l, order, 1));
-    co_await settle();
-    BOOST_TEST(!l.try_acquire());
-    l.release();
-    // The lock went to the waiter, which has not run yet: it is not free.
-    BOOST_TEST(order.empty());
-    BOOST_TEST(!l.try_acquire());
-    co_await a.wait();
-    BOOST_TEST(order == (std::vector<int>{1}));
-    BOOST_TEST(!l.try_acquire());
+    co_await try_acquire_fails_while_a_task_waits(l);
     l.release();
     BOOST_TEST(l.try_acquire());
     l.release();
@@ -388,66 +267,29 @@ ASYNCIO_TEST_CASE(cancellation_after_the_hand_over_neither_loses_nor_duplicates_
 }
 
 ASYNCIO_TEST_CASE(served_async_acquire_keeps_the_lock_when_cancelled_before_its_handler_runs) {
-    auto ex = co_await asio::this_coro::executor;
     asyncio::lock l;
     co_await l.acquire();
-    asio::cancellation_signal signal;
-    std::optional<error_code> first, next;
-    l.async_acquire(asio::bind_cancellation_slot(
-        signal.slot(), asio::bind_executor(ex, [&](error_code ec) { first = ec; })));
-    l.async_acquire(asio::bind_executor(ex, [&](error_code ec) { next = ec; }));
-    l.release();                                    // serves `first`; its handler is posted
-    signal.emit(asio::cancellation_type::terminal); // too late: it was served
-    co_await settle();
-    BOOST_TEST((first && !*first));
-    BOOST_TEST(!next);
-    BOOST_TEST(l.locked());
-    l.release(); // the first handler's lock goes to `next`
-    co_await settle();
-    BOOST_TEST((next && !*next));
-    BOOST_TEST(l.locked());
+    co_await served_async_acquire_keeps_it_when_cancelled(l);
     l.release();
     BOOST_TEST(!l.locked());
 }
 
 ASYNCIO_TEST_CASE(
     cancelled_async_acquire_completes_with_operation_aborted_and_next_waiter_gets_it) {
-    auto ex = co_await asio::this_coro::executor;
     asyncio::lock l;
     co_await l.acquire();
-    asio::cancellation_signal signal;
-    std::optional<error_code> first, next;
-    l.async_acquire(asio::bind_cancellation_slot(
-        signal.slot(), asio::bind_executor(ex, [&](error_code ec) { first = ec; })));
-    l.async_acquire(asio::bind_executor(ex, [&](error_code ec) { next = ec; }));
-    signal.emit(asio::cancellation_type::terminal);
-    BOOST_TEST(!first); // completed through its executor, not inside emit()
-    co_await settle();
-    BOOST_TEST((first && *first == asio::error::operation_aborted));
-    BOOST_TEST(!next);
-    l.release();
-    co_await settle();
-    BOOST_TEST((next && !*next));
-    BOOST_TEST(l.locked());
+    co_await cancelled_async_acquire_lets_the_next_waiter_have_it(l);
     l.release();
     BOOST_TEST(!l.locked());
 }
 
 ASYNCIO_TEST_CASE(every_cancellation_type_withdraws_a_waiting_async_acquire) {
-    auto ex = co_await asio::this_coro::executor;
     asyncio::lock l;
     co_await l.acquire();
     for (auto type : {asio::cancellation_type::terminal, asio::cancellation_type::partial,
                       asio::cancellation_type::total}) {
-        asio::cancellation_signal signal;
-        std::optional<error_code> result;
-        l.async_acquire(asio::bind_cancellation_slot(
-            signal.slot(), asio::bind_executor(ex, [&](error_code ec) { result = ec; })));
-        co_await settle();
-        BOOST_TEST(!result);
-        signal.emit(type);
-        co_await settle();
-        BOOST_TEST((result && *result == asio::error::operation_aborted));
+        auto acquire = [&](auto handler) { l.async_acquire(std::move(handler)); };
+        co_await expect_withdrawn_by(type, acquire);
     }
     l.release();
     BOOST_TEST(!l.locked()); // no withdrawn waiter took it
@@ -471,29 +313,17 @@ ASYNCIO_TEST_CASE(wait_for_on_a_held_lock_times_out_and_leaves_no_waiter_behind)
 ASYNCIO_TEST_CASE(timeout_on_a_held_lock_lets_the_next_waiter_take_it) {
     asyncio::lock l;
     co_await l.acquire();
-    std::vector<int> order;
-    auto impatient = [&]() -> awaitable<void> {
-        co_await asyncio::timeout(10ms, l.acquire());
-        order.push_back(1);
-    };
-    auto a = co_await asyncio::create_task(impatient());
-    auto b = co_await asyncio::create_task(take_and_record(l, order, 2));
-    BOOST_CHECK_THROW(co_await a.wait(), asyncio::timeout_error);
-    BOOST_TEST(!b.done());
+    co_await timed_out_waiter_lets_the_next_one_have_it(l);
+    BOOST_TEST(l.locked()); // by the next waiter
     l.release();
-    co_await b.wait();
-    BOOST_TEST(order == (std::vector<int>{2}));
     BOOST_TEST(!l.locked());
 }
 
 ASYNCIO_TEST_CASE(wait_for_returns_when_the_lock_is_released_in_time) {
     asyncio::lock l;
     co_await l.acquire();
-    auto releaser = [&]() -> awaitable<void> {
-        co_await asyncio::sleep(10ms);
-        l.release();
-    };
-    auto t = co_await asyncio::create_task(releaser());
+    auto release = [&] { l.release(); };
+    auto t = co_await asyncio::create_task(after(10ms, release));
     co_await asyncio::wait_for(l.acquire(), 5s);
     BOOST_TEST(l.locked());
     co_await t.wait();
@@ -503,11 +333,7 @@ ASYNCIO_TEST_CASE(wait_for_returns_when_the_lock_is_released_in_time) {
 
 ASYNCIO_TEST_CASE(wait_for_around_a_deferred_async_acquire) {
     asyncio::lock l;
-    co_await asyncio::wait_for(l.async_acquire(), 1s); // free: completes
-    BOOST_TEST(l.locked());
-    BOOST_CHECK_THROW(co_await asyncio::wait_for(l.async_acquire(asio::deferred), 10ms),
-                      asyncio::timeout_error);
-    BOOST_TEST(l.locked());
+    co_await wait_for_around_a_deferred_acquire(l);
     l.release();
     BOOST_TEST(!l.locked());
 }
@@ -534,57 +360,22 @@ ASYNCIO_TEST_CASE(async_acquire_callback_runs_on_its_bound_executor_never_inline
 }
 
 BOOST_AUTO_TEST_CASE(async_acquire_with_use_future_from_outside_the_loop) {
-    asio::io_context ctx;
-    auto work = asio::make_work_guard(ctx);
     asyncio::lock l;
     BOOST_REQUIRE(l.try_acquire());
-    std::atomic<bool> released{false};
-    auto releaser = [&]() -> awaitable<void> {
-        co_await asyncio::sleep(20ms);
-        released = true;
-        l.release();
-    };
-    auto t = asyncio::create_task(ctx, releaser());
-    std::thread loop([&] { ctx.run(); });
-    {
-        asyncio::test::watchdog dog;
-        auto fut = l.async_acquire(asio::use_future);
-        fut.get(); // throws if the acquire failed
-        BOOST_TEST(released.load());
-        BOOST_TEST(l.locked());
+    auto acquire_a_free_lock_too = [&] {
         l.release();
         auto fut2 = l.async_acquire(asio::use_future); // free: completes too
         fut2.get();
         BOOST_TEST(l.locked());
         l.release();
-    }
-    work.reset();
-    loop.join();
-    BOOST_TEST(t.done());
+    };
+    BOOST_TEST(use_future_acquire_from_outside_the_loop(l, acquire_a_free_lock_too));
     BOOST_TEST(!l.locked());
 }
 
 ASYNCIO_TEST_CASE(async_acquire_with_as_tuple_deferred_reports_the_error_code) {
     asyncio::lock l;
-    auto free_op = l.async_acquire(asio::as_tuple(asio::deferred));
-    auto [ok] = co_await std::move(free_op)(asio::use_awaitable);
-    BOOST_TEST(!ok);
-    BOOST_TEST(l.locked());
-
-    // A cancelled wait reports operation_aborted instead of throwing.
-    std::optional<error_code> seen;
-    auto waiter = [&]() -> awaitable<void> {
-        auto op = l.async_acquire(asio::as_tuple(asio::deferred));
-        auto [ec] = co_await std::move(op)(asio::use_awaitable);
-        seen = ec;
-    };
-    auto t = co_await asyncio::create_task(waiter());
-    co_await settle();
-    BOOST_TEST(!seen);
-    t.cancel();
-    const auto e = co_await exception_of(t.wait());
-    (void)e; // the task either returned or was cancelled: its body saw the code
-    BOOST_TEST((seen && *seen == asio::error::operation_aborted));
+    co_await as_tuple_acquire_reports_the_code(l);
     l.release();
     BOOST_TEST(!l.locked());
 }
@@ -595,7 +386,7 @@ ASYNCIO_TEST_CASE(async_acquire_with_deferred_runs_when_invoked) {
     auto op = l.async_acquire(asio::deferred);
     BOOST_TEST(!l.locked()); // deferred: nothing started yet
     std::optional<error_code> result;
-    std::move(op)(asio::bind_executor(ex, [&](error_code ec) { result = ec; }));
+    std::move(op)(store_code(ex, result));
     BOOST_TEST(l.locked());
     co_await settle();
     BOOST_TEST((result && !*result));
@@ -605,65 +396,29 @@ ASYNCIO_TEST_CASE(async_acquire_with_deferred_runs_when_invoked) {
 // The acquire is bound to the loop's executor explicitly here; see
 // unbound_deferred_acquire_in_a_parallel_group_... below for the unbound case.
 ASYNCIO_TEST_CASE(parallel_group_race_against_a_timer_withdraws_the_acquire) {
-    auto ex = co_await asio::this_coro::executor;
-    const auto loop_thread = std::this_thread::get_id();
     asyncio::lock l;
     co_await l.acquire();
-    asio::steady_timer timer(ex, 10ms);
-    std::mutex m;
-    std::vector<std::thread::id> threads;
-    auto [order, acquire_ec, timer_ec] =
-        co_await asio::experimental::make_parallel_group(
-            asio::bind_executor(ex, l.async_acquire(asio::deferred)),
-            timer.async_wait(asio::deferred))
-            .async_wait(wait_for_one_recording_threads{&m, &threads}, asio::use_awaitable);
-    BOOST_TEST(order[0] == 1u); // the timer won
-    BOOST_TEST((acquire_ec == asio::error::operation_aborted));
-    BOOST_TEST(!timer_ec);
-    BOOST_TEST(threads.size() == 2u);
-    for (const auto& id : threads)
-        BOOST_TEST((id == loop_thread));
+    co_await bound_acquire_loses_a_race_with_a_timer(l);
     BOOST_TEST(l.locked()); // still ours
     l.release();
     BOOST_TEST(!l.locked()); // the withdrawn acquire did not take it
 }
 
 ASYNCIO_TEST_CASE(parallel_group_race_against_a_timer_acquire_wins_on_a_free_lock) {
-    auto ex = co_await asio::this_coro::executor;
     asyncio::lock l;
-    asio::steady_timer timer(ex, 1h);
-    auto [order, acquire_ec, timer_ec] =
-        co_await asio::experimental::make_parallel_group(
-            asio::bind_executor(ex, l.async_acquire(asio::deferred)),
-            timer.async_wait(asio::deferred))
-            .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
-    BOOST_TEST(order[0] == 0u);
-    BOOST_TEST(!acquire_ec);
-    BOOST_TEST((timer_ec == asio::error::operation_aborted));
+    co_await bound_acquire_wins_a_race_with_a_timer(l);
     BOOST_TEST(l.locked()); // the winner holds it
     l.release();
     BOOST_TEST(!l.locked());
 }
 
 ASYNCIO_TEST_CASE(parallel_group_race_against_a_timer_acquire_wins_on_a_release) {
-    auto ex = co_await asio::this_coro::executor;
     asyncio::lock l;
     co_await l.acquire();
-    auto releaser = [&]() -> awaitable<void> {
-        co_await asyncio::sleep(10ms);
-        l.release();
-    };
-    auto t = co_await asyncio::create_task(releaser());
-    asio::steady_timer timer(ex, 1h);
-    auto [order, acquire_ec, timer_ec] =
-        co_await asio::experimental::make_parallel_group(
-            asio::bind_executor(ex, l.async_acquire(asio::deferred)),
-            timer.async_wait(asio::deferred))
-            .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
+    auto release = [&] { l.release(); };
+    auto t = co_await asyncio::create_task(after(10ms, release));
+    co_await bound_acquire_wins_a_race_with_a_timer(l);
     co_await t.wait();
-    BOOST_TEST(order[0] == 0u);
-    BOOST_TEST(!acquire_ec);
-    BOOST_TEST((timer_ec == asio::error::operation_aborted));
     BOOST_TEST(l.locked());
     l.release();
     BOOST_TEST(!l.locked());
@@ -683,10 +438,9 @@ ASYNCIO_TEST_CASE(unbound_deferred_acquire_in_a_parallel_group_completes_on_the_
     asio::steady_timer timer(ex, 5ms);
     std::mutex m;
     std::vector<std::thread::id> threads;
-    auto [order, acquire_ec, timer_ec] =
-        co_await asio::experimental::make_parallel_group(l.async_acquire(asio::deferred),
-                                                         timer.async_wait(asio::deferred))
-            .async_wait(wait_for_one_recording_threads{&m, &threads}, asio::use_awaitable);
+    auto race = race_with_timer(l.async_acquire(asio::deferred), timer,
+                                wait_for_one_recording_threads{&m, &threads});
+    auto [order, acquire_ec, timer_ec] = co_await std::move(race);
     co_await asyncio::sleep(20ms); // let a foreign thread leave the loop alone before it ends
     BOOST_TEST(order[0] == 1u);
     BOOST_TEST((acquire_ec == asio::error::operation_aborted));
@@ -707,7 +461,7 @@ ASYNCIO_TEST_CASE(destroying_a_lock_completes_a_pending_callback_waiter_with_ope
     auto l = std::make_unique<asyncio::lock>();
     co_await l->acquire();
     std::optional<error_code> result;
-    l->async_acquire(asio::bind_executor(ex, [&](error_code ec) { result = ec; }));
+    l->async_acquire(store_code(ex, result));
     co_await settle();
     BOOST_TEST(!result);
     l.reset();
@@ -737,25 +491,13 @@ ASYNCIO_TEST_CASE_OPTS(lock_protects_a_non_atomic_counter_on_four_threads, .thre
     long counter = 0;                  // not atomic: only the lock orders its accesses
     std::set<std::thread::id> threads; // likewise
     occupancy occ;
-    auto worker = [&](int i) -> awaitable<void> {
-        for (int r = 0; r < rounds; ++r) {
-            co_await l.acquire();
-            occ.enter();
-            ++counter;
-            threads.insert(std::this_thread::get_id());
-            if ((i + r) % 3 == 0)
-                co_await asyncio::sleep(0s); // hold the lock across a suspension
-            occ.leave();
-            l.release();
-            if (r % 2 == 1)
-                co_await asyncio::sleep(0s);
-        }
+    auto count = [&] {
+        ++counter;
+        threads.insert(std::this_thread::get_id());
     };
-    std::vector<asyncio::task<void>> all;
-    for (int i = 0; i < tasks; ++i)
-        all.push_back(co_await asyncio::create_task(worker(i)));
-    for (auto& t : all)
-        co_await t.wait();
+    auto release = [&] { l.release(); };
+    auto worker = [&](int i) { return hold_rounds(l, i, rounds, occ, count, release); };
+    co_await run_tasks(tasks, worker);
     ASYNCIO_CHECK_EQUAL(counter, long(tasks) * rounds);
     ASYNCIO_CHECK_EQUAL(occ.peak.load(), 1);
     ASYNCIO_CHECK(!l.locked());
@@ -772,72 +514,15 @@ ASYNCIO_TEST_CASE_OPTS(
     constexpr int rounds = 4;
     asyncio::lock l;
     long counter = 0; // not atomic: only the lock orders its accesses
-    occupancy occ;
-    std::atomic<int> acquired{0}, released{0}, timed_out{0};
-    auto worker = [&](int i) -> awaitable<void> {
-        for (int r = 0; r < rounds; ++r) {
-            if ((i + r) % 2 == 0) {
-                auto w = asyncio::wait_for(l.acquire(),
-                                           std::chrono::microseconds((i * 7 + r * 13) % 300 + 1));
-                bool got = false;
-                try {
-                    co_await std::move(w);
-                    got = true;
-                } catch (const asyncio::timeout_error&) {
-                    ++timed_out;
-                }
-                if (!got)
-                    continue;
-            } else {
-                co_await l.acquire();
-            }
-            ++acquired;
-            occ.enter();
-            ++counter;
-            std::exception_ptr e;
-            try {
-                co_await asyncio::sleep(0s);
-            } catch (...) {
-                e = std::current_exception();
-            }
-            occ.leave();
-            ++released;
-            l.release();
-            if (e)
-                std::rethrow_exception(e);
-        }
-    };
-    auto canceller = [](asyncio::task<void> victim, int i) -> awaitable<void> {
-        for (int k = 0; k < i % 5; ++k)
-            co_await asyncio::sleep(0s);
-        victim.cancel();
-    };
-    std::vector<asyncio::task<void>> workers, cancellers;
-    for (int i = 0; i < n; ++i) {
-        workers.push_back(co_await asyncio::create_task(worker(i)));
-        if (i % 2 == 0)
-            cancellers.push_back(co_await asyncio::create_task(canceller(workers.back(), i)));
-    }
-    int finished = 0, cancelled = 0;
-    for (auto& t : workers) {
-        const auto e = co_await exception_of(t.wait());
-        if (!e)
-            ++finished;
-        else if (asyncio::is_cancellation(e))
-            ++cancelled;
-    }
-    for (auto& t : cancellers)
-        co_await t.wait();
-    ASYNCIO_CHECK_EQUAL(finished + cancelled, n); // no other failure
-    ASYNCIO_CHECK(finished >= n - int(cancellers.size()));
-    ASYNCIO_CHECK_EQUAL(acquired.load(), released.load());
-    ASYNCIO_CHECK_EQUAL(counter, long(acquired.load()));
-    ASYNCIO_CHECK_EQUAL(occ.peak.load(), 1);
+    hold_counts counts;
+    auto count = [&] { ++counter; };
+    auto release = [&] { l.release(); };
+    co_await hold_racing_timeouts_and_cancellations(l, n, rounds, counts, count, release);
+    ASYNCIO_CHECK_EQUAL(counter, long(counts.acquired.load()));
+    ASYNCIO_CHECK_EQUAL(counts.occ.peak.load(), 1);
     ASYNCIO_CHECK(!l.locked());
     ASYNCIO_CHECK(l.try_acquire());
     l.release();
-    BOOST_TEST_MESSAGE("acquired " << acquired.load() << ", timed out " << timed_out.load()
-                                   << ", cancelled tasks " << cancelled);
 }
 
 ASYNCIO_TEST_CASE_OPTS(cancellation_racing_the_hand_over_on_four_threads_keeps_exactly_one_holder,
@@ -865,14 +550,9 @@ ASYNCIO_TEST_CASE_OPTS(cancellation_racing_the_hand_over_on_four_threads_keeps_e
             l.release();
             co_await asyncio::sleep(0s); // where a pending cancellation shows
         };
-        auto first = co_await asyncio::create_task(user(first_got));
-        while (arrived.load() < 1)
-            co_await asyncio::sleep(0s);
-        auto next = co_await asyncio::create_task(user(next_got));
-        while (arrived.load() < 2)
-            co_await asyncio::sleep(0s);
-        for (int k = 0; k < round % 3; ++k)
-            co_await asyncio::sleep(0s); // both are (almost surely) queued now
+        auto first = co_await start_until_arrived(user(first_got), arrived, 1);
+        auto next = co_await start_until_arrived(user(next_got), arrived, 2);
+        co_await settle(round % 3); // both are (almost surely) queued now
         first.cancel();
         l.release();
         const auto e = co_await exception_of(asyncio::wait_for(first.wait(), 2s));

@@ -5,6 +5,8 @@
 
 #include "test_util.hpp"
 
+#include "sync_util.hpp"
+
 #include <asyncio/error.hpp>
 #include <asyncio/sleep.hpp>
 #include <asyncio/task.hpp>
@@ -12,12 +14,9 @@
 #include <asyncio/wait_for.hpp>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
-#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/error.hpp>
-#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -26,7 +25,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
-#include <exception>
 #include <functional>
 #include <future>
 #include <memory>
@@ -42,41 +40,14 @@ BOOST_TEST_DONT_PRINT_LOG_VALUE(asyncio::error)
 
 namespace {
 
-namespace asio = boost::asio;
-using namespace std::chrono_literals;
-using asyncio::awaitable;
-using boost::system::error_code;
+using namespace asyncio::test;
 
-// Lets every other ready handler run a few times: enough for freshly created tasks to
-// start and block, and for posted completions to be delivered (single-threaded loop).
-awaitable<void> settle(int rounds = 5) {
-    for (int i = 0; i < rounds; ++i)
-        co_await asyncio::sleep(0s);
-}
+// How many turns the queue tests let the loop run to settle: enough for freshly created
+// tasks to start and block, and for posted completions to be delivered.
+constexpr int settle_rounds = 5;
 
-// The exception `aw` ended with, or null.
-template <class T>
-awaitable<std::exception_ptr> failure_of(awaitable<T> aw) {
-    std::exception_ptr e;
-    try {
-        co_await std::move(aw);
-    } catch (...) {
-        e = std::current_exception();
-    }
-    co_return e;
-}
-
-template <class E>
-bool is_a(const std::exception_ptr& e) {
-    if (!e)
-        return false;
-    try {
-        std::rethrow_exception(e);
-    } catch (const E&) {
-        return true;
-    } catch (...) {
-        return false;
-    }
+awaitable<void> settle() {
+    return asyncio::test::settle(settle_rounds);
 }
 
 // Takes every item left in `q` out without waiting.
@@ -88,19 +59,43 @@ std::vector<typename Q::value_type> drain(Q& q) {
     return items;
 }
 
-// A make_parallel_group completion condition (wait_for_one's) that also records the
-// thread each operation of the group completed on.
-struct wait_for_one_recording_threads {
-    std::mutex* mutex;
-    std::vector<std::thread::id>* threads;
+// Gets an item from `q` and appends it to `out`.
+awaitable<void> get_into(asyncio::queue<int>& q, std::vector<int>& out) {
+    const int v = co_await q.get();
+    out.push_back(v);
+}
 
-    template <class... Args>
-    asio::cancellation_type_t operator()(Args&&...) const {
-        std::lock_guard<std::mutex> guard(*mutex);
-        threads->push_back(std::this_thread::get_id());
-        return asio::cancellation_type::all;
+// Puts `v` into `q`, then sets `returned`.
+awaitable<void> put_and_flag(asyncio::queue<int>& q, int v, bool& returned) {
+    co_await q.put(v);
+    returned = true;
+}
+
+// The next item of `q`, or nothing once `q` is shut down (and empty, unless shut down
+// immediately).
+awaitable<std::optional<int>> get_unless_shut_down(asyncio::queue<int>& q) {
+    std::optional<int> v;
+    try {
+        v = co_await q.get();
+    } catch (const asyncio::queue_shut_down&) {
     }
-};
+    co_return v;
+}
+
+// Interleaving `k` of `act()` and `cancel()`: for an even k the action, the cancellation,
+// then k / 2 turns of the loop; for an odd k the cancellation, k / 2 turns, the action.
+template <class Act, class Cancel>
+awaitable<void> interleave(int k, Act act, Cancel cancel) {
+    if (k % 2 == 0) {
+        act();
+        cancel();
+        co_await asyncio::test::settle(k / 2);
+    } else {
+        cancel();
+        co_await asyncio::test::settle(k / 2);
+        act();
+    }
+}
 
 // An item type without a default constructor.
 struct no_default {
@@ -206,11 +201,7 @@ ASYNCIO_TEST_CASE(get_blocks_when_empty_and_an_item_goes_to_the_longest_waiting_
 
 ASYNCIO_TEST_CASE(get_and_put_return_without_suspending_when_they_can) {
     bool other_ran = false;
-    auto other = [&]() -> awaitable<void> {
-        other_ran = true;
-        co_return;
-    };
-    auto t = co_await asyncio::create_task(other()); // only scheduled
+    auto t = co_await asyncio::create_task(set_flag(other_ran)); // only scheduled
     asyncio::queue<int> bounded(2);
     co_await bounded.put(1);
     co_await bounded.put(2);
@@ -231,14 +222,9 @@ ASYNCIO_TEST_CASE(put_nowait_on_a_full_queue_throws_queue_full_and_leaves_the_it
     asyncio::queue<std::unique_ptr<int>> q(1);
     q.put_nowait(std::make_unique<int>(1));
     auto item = std::make_unique<int>(2);
-    bool threw = false;
-    try {
-        q.put_nowait(std::move(item));
-    } catch (const asyncio::queue_full& e) {
-        threw = true;
-        BOOST_TEST(e.code() == asyncio::error::queue_full);
-    }
-    BOOST_TEST(threw);
+    const auto e = exception_from([&] { q.put_nowait(std::move(item)); });
+    BOOST_TEST(is_a<asyncio::queue_full>(e));
+    BOOST_TEST((code_of(e) == asyncio::error::queue_full));
     BOOST_TEST_REQUIRE(item != nullptr); // not moved from
     BOOST_TEST(*item == 2);
     BOOST_TEST(q.qsize() == 1u);
@@ -255,14 +241,9 @@ ASYNCIO_TEST_CASE(put_nowait_on_a_full_queue_throws_queue_full_and_leaves_the_it
 
 ASYNCIO_TEST_CASE(get_nowait_on_an_empty_queue_throws_queue_empty) {
     asyncio::queue<int> q;
-    bool threw = false;
-    try {
-        (void)q.get_nowait();
-    } catch (const asyncio::queue_empty& e) {
-        threw = true;
-        BOOST_TEST(e.code() == asyncio::error::queue_empty);
-    }
-    BOOST_TEST(threw);
+    const auto e = exception_from([&] { (void)q.get_nowait(); });
+    BOOST_TEST(is_a<asyncio::queue_empty>(e));
+    BOOST_TEST((code_of(e) == asyncio::error::queue_empty));
     q.put_nowait(1);
     BOOST_TEST(q.get_nowait() == 1);
     BOOST_CHECK_THROW((void)q.get_nowait(), asyncio::queue_empty);
@@ -367,11 +348,7 @@ ASYNCIO_TEST_CASE(join_waits_until_every_item_put_is_marked_done) {
 
 ASYNCIO_TEST_CASE(join_returns_at_once_when_nothing_is_unfinished) {
     bool other_ran = false;
-    auto other = [&]() -> awaitable<void> {
-        other_ran = true;
-        co_return;
-    };
-    auto t = co_await asyncio::create_task(other()); // only scheduled
+    auto t = co_await asyncio::create_task(set_flag(other_ran)); // only scheduled
     asyncio::queue<int> q;
     co_await q.join(); // nothing was ever put
     q.put_nowait(1);
@@ -389,14 +366,9 @@ ASYNCIO_TEST_CASE(after_shutdown_put_and_put_nowait_throw_queue_shut_down) {
     q.put_nowait(std::make_unique<int>(1));
     q.shutdown();
     auto item = std::make_unique<int>(2);
-    bool threw = false;
-    try {
-        q.put_nowait(std::move(item));
-    } catch (const asyncio::queue_shut_down& e) {
-        threw = true;
-        BOOST_TEST(e.code() == asyncio::error::queue_shut_down);
-    }
-    BOOST_TEST(threw);
+    const auto e = exception_from([&] { q.put_nowait(std::move(item)); });
+    BOOST_TEST(is_a<asyncio::queue_shut_down>(e));
+    BOOST_TEST((code_of(e) == asyncio::error::queue_shut_down));
     BOOST_TEST_REQUIRE(item != nullptr); // left untouched
     BOOST_TEST(*item == 2);
     BOOST_CHECK_THROW(co_await q.put(std::make_unique<int>(3)), asyncio::queue_shut_down);
@@ -414,8 +386,8 @@ ASYNCIO_TEST_CASE(shutdown_wakes_blocked_putters_with_queue_shut_down) {
     BOOST_TEST(!p1.done());
     BOOST_TEST(!p2.done());
     q.shutdown();
-    const auto e1 = co_await failure_of(p1.wait());
-    const auto e2 = co_await failure_of(p2.wait());
+    const auto e1 = co_await exception_of(p1.wait());
+    const auto e2 = co_await exception_of(p2.wait());
     BOOST_TEST(is_a<asyncio::queue_shut_down>(e1));
     BOOST_TEST(is_a<asyncio::queue_shut_down>(e2));
     // Their items were dropped; the one already in is still there.
@@ -432,7 +404,7 @@ ASYNCIO_TEST_CASE(shutdown_wakes_blocked_getters_with_queue_shut_down) {
         BOOST_TEST(!t.done());
     q.shutdown();
     for (auto& t : getters) {
-        const auto e = co_await failure_of(t.wait());
+        const auto e = co_await exception_of(t.wait());
         BOOST_TEST(is_a<asyncio::queue_shut_down>(e));
     }
 }
@@ -484,7 +456,7 @@ ASYNCIO_TEST_CASE(immediate_shutdown_drops_the_items_releases_join_and_fails_get
     BOOST_TEST(q.qsize() == 0u);
     BOOST_TEST(q.empty());
     co_await j.wait(); // every dropped item counts as done
-    const auto e = co_await failure_of(putter.wait());
+    const auto e = co_await exception_of(putter.wait());
     BOOST_TEST(is_a<asyncio::queue_shut_down>(e));
     BOOST_CHECK_THROW(co_await q.get(), asyncio::queue_shut_down);
     BOOST_CHECK_THROW((void)q.get_nowait(), asyncio::queue_shut_down);
@@ -512,7 +484,7 @@ ASYNCIO_TEST_CASE(immediate_shutdown_wakes_blocked_getters_with_queue_shut_down)
     auto g = co_await asyncio::create_task(q.get());
     co_await settle();
     q.shutdown(true);
-    const auto e = co_await failure_of(g.wait());
+    const auto e = co_await exception_of(g.wait());
     BOOST_TEST(is_a<asyncio::queue_shut_down>(e));
 }
 
@@ -690,15 +662,11 @@ ASYNCIO_TEST_CASE(cancelled_get_never_loses_an_item) {
     asyncio::queue<int> q;
     // With another getter behind: the item goes to it.
     std::vector<int> got_first, got_second;
-    auto getter = [&q](std::vector<int>& out) -> awaitable<void> {
-        const int v = co_await q.get();
-        out.push_back(v);
-    };
-    auto first = co_await asyncio::create_task(getter(got_first));
-    auto second = co_await asyncio::create_task(getter(got_second));
+    auto first = co_await asyncio::create_task(get_into(q, got_first));
+    auto second = co_await asyncio::create_task(get_into(q, got_second));
     co_await settle();
     first.cancel();
-    const auto e = co_await failure_of(first.wait());
+    const auto e = co_await exception_of(first.wait());
     BOOST_TEST(is_a<asyncio::cancelled_error>(e));
     BOOST_TEST(first.cancelled());
     q.put_nowait(1);
@@ -711,7 +679,7 @@ ASYNCIO_TEST_CASE(cancelled_get_never_loses_an_item) {
     auto lone = co_await asyncio::create_task(q.get());
     co_await settle();
     lone.cancel();
-    const auto e2 = co_await failure_of(lone.wait());
+    const auto e2 = co_await exception_of(lone.wait());
     BOOST_TEST(is_a<asyncio::cancelled_error>(e2));
     q.put_nowait(2);
     BOOST_TEST(q.qsize() == 1u);
@@ -722,15 +690,11 @@ ASYNCIO_TEST_CASE(cancelled_put_never_inserts_its_item) {
     asyncio::queue<int> q(1);
     q.put_nowait(1);
     bool cancelled_returned = false;
-    auto cancelled_putter = [&]() -> awaitable<void> {
-        co_await q.put(2);
-        cancelled_returned = true;
-    };
-    auto a = co_await asyncio::create_task(cancelled_putter());
+    auto a = co_await asyncio::create_task(put_and_flag(q, 2, cancelled_returned));
     auto b = co_await asyncio::create_task(q.put(3));
     co_await settle();
     a.cancel();
-    const auto e = co_await failure_of(a.wait());
+    const auto e = co_await exception_of(a.wait());
     BOOST_TEST(is_a<asyncio::cancelled_error>(e));
     BOOST_TEST(!cancelled_returned);
     BOOST_TEST(q.qsize() == 1u);
@@ -744,7 +708,7 @@ ASYNCIO_TEST_CASE(cancelled_put_never_inserts_its_item) {
     auto lone = co_await asyncio::create_task(q.put(5));
     co_await settle();
     lone.cancel();
-    const auto e2 = co_await failure_of(lone.wait());
+    const auto e2 = co_await exception_of(lone.wait());
     BOOST_TEST(is_a<asyncio::cancelled_error>(e2));
     BOOST_TEST(drain(q) == (std::vector<int>{4}));
     BOOST_CHECK_THROW((void)q.get_nowait(), asyncio::queue_empty);
@@ -758,25 +722,13 @@ ASYNCIO_TEST_CASE(cancellation_racing_a_hand_over_to_a_getter_never_loses_nor_du
     for (int k = 0; k < 6; ++k) {
         asyncio::queue<int> q;
         std::vector<int> got_first, got_second;
-        auto getter = [&q](std::vector<int>& out) -> awaitable<void> {
-            const int v = co_await q.get();
-            out.push_back(v);
-        };
-        auto first = co_await asyncio::create_task(getter(got_first));
-        auto second = co_await asyncio::create_task(getter(got_second));
+        auto first = co_await asyncio::create_task(get_into(q, got_first));
+        auto second = co_await asyncio::create_task(get_into(q, got_second));
         co_await settle();
-        if (k % 2 == 0) {
-            q.put_nowait(42); // hand-over first, then the cancellation
-            first.cancel();
-            for (int i = 0; i < k / 2; ++i)
-                co_await asyncio::sleep(0s);
-        } else {
-            first.cancel(); // the cancellation first, delivered after k / 2 turns
-            for (int i = 0; i < k / 2; ++i)
-                co_await asyncio::sleep(0s);
-            q.put_nowait(42);
-        }
-        const auto e = co_await failure_of(first.wait());
+        auto hand_over = [&] { q.put_nowait(42); };
+        auto cancel = [&] { first.cancel(); };
+        co_await interleave(k, hand_over, cancel);
+        const auto e = co_await exception_of(first.wait());
         co_await settle();
         if (got_first.empty())
             BOOST_TEST(is_a<asyncio::cancelled_error>(e));
@@ -792,7 +744,7 @@ ASYNCIO_TEST_CASE(cancellation_racing_a_hand_over_to_a_getter_never_loses_nor_du
         received_by_next += static_cast<int>(got_second.size());
         if (!second.done()) {
             second.cancel();
-            const auto e2 = co_await failure_of(second.wait());
+            const auto e2 = co_await exception_of(second.wait());
             BOOST_TEST(is_a<asyncio::cancelled_error>(e2));
         }
     }
@@ -809,24 +761,12 @@ ASYNCIO_TEST_CASE(cancellation_racing_room_for_a_putter_never_loses_nor_duplicat
         asyncio::queue<int> q(1);
         q.put_nowait(1);
         bool put_returned = false;
-        auto putter = [&]() -> awaitable<void> {
-            co_await q.put(2);
-            put_returned = true;
-        };
-        auto p = co_await asyncio::create_task(putter());
+        auto p = co_await asyncio::create_task(put_and_flag(q, 2, put_returned));
         co_await settle();
-        if (k % 2 == 0) {
-            BOOST_TEST(q.get_nowait() == 1);
-            p.cancel();
-            for (int i = 0; i < k / 2; ++i)
-                co_await asyncio::sleep(0s);
-        } else {
-            p.cancel();
-            for (int i = 0; i < k / 2; ++i)
-                co_await asyncio::sleep(0s);
-            BOOST_TEST(q.get_nowait() == 1);
-        }
-        const auto e = co_await failure_of(p.wait());
+        auto make_room = [&] { BOOST_TEST(q.get_nowait() == 1); };
+        auto cancel = [&] { p.cancel(); };
+        co_await interleave(k, make_room, cancel);
+        const auto e = co_await exception_of(p.wait());
         const auto left = drain(q);
         if (put_returned) {
             BOOST_TEST(!e);
@@ -844,47 +784,21 @@ ASYNCIO_TEST_CASE(cancellation_racing_room_for_a_putter_never_loses_nor_duplicat
 }
 
 ASYNCIO_TEST_CASE(async_get_put_and_join_are_withdrawn_by_every_cancellation_type) {
-    auto ex = co_await asio::this_coro::executor;
     for (auto type : {asio::cancellation_type::terminal, asio::cancellation_type::partial,
                       asio::cancellation_type::total}) {
         asyncio::queue<int> q(1);
 
-        asio::cancellation_signal get_signal;
-        std::optional<error_code> get_ec;
-        q.async_get(asio::bind_cancellation_slot(
-            get_signal.slot(), asio::bind_executor(ex, [&](error_code ec, int) { get_ec = ec; })));
-        co_await settle();
-        BOOST_TEST(!get_ec.has_value());
-        get_signal.emit(type);
-        co_await settle();
-        BOOST_TEST_REQUIRE(get_ec.has_value());
-        BOOST_TEST(*get_ec == asio::error::operation_aborted);
+        auto get = [&](auto handler) { q.async_get(std::move(handler)); };
+        co_await expect_withdrawn_by(type, get, settle_rounds);
         q.put_nowait(1);
         BOOST_TEST(q.qsize() == 1u); // the withdrawn get took nothing
 
-        asio::cancellation_signal put_signal;
-        std::optional<error_code> put_ec;
-        q.async_put(2, asio::bind_cancellation_slot(
-                           put_signal.slot(),
-                           asio::bind_executor(ex, [&](error_code ec) { put_ec = ec; })));
-        co_await settle();
-        BOOST_TEST(!put_ec.has_value());
-        put_signal.emit(type);
-        co_await settle();
-        BOOST_TEST_REQUIRE(put_ec.has_value());
-        BOOST_TEST(*put_ec == asio::error::operation_aborted);
+        auto put = [&](auto handler) { q.async_put(2, std::move(handler)); };
+        co_await expect_withdrawn_by(type, put, settle_rounds);
         BOOST_TEST(drain(q) == (std::vector<int>{1})); // the withdrawn put inserted nothing
 
-        asio::cancellation_signal join_signal;
-        std::optional<error_code> join_ec;
-        q.async_join(asio::bind_cancellation_slot(
-            join_signal.slot(), asio::bind_executor(ex, [&](error_code ec) { join_ec = ec; })));
-        co_await settle();
-        BOOST_TEST(!join_ec.has_value()); // one item is not done
-        join_signal.emit(type);
-        co_await settle();
-        BOOST_TEST_REQUIRE(join_ec.has_value());
-        BOOST_TEST(*join_ec == asio::error::operation_aborted);
+        auto join = [&](auto handler) { q.async_join(std::move(handler)); };
+        co_await expect_withdrawn_by(type, join, settle_rounds); // one item is not done
         q.task_done();
     }
 }
@@ -923,7 +837,7 @@ ASYNCIO_TEST_CASE(callbacks_run_on_their_executor_never_inline_even_when_ready) 
     asyncio::queue<int> q(1);
 
     std::optional<error_code> put_ec;
-    q.async_put(7, asio::bind_executor(ex, [&](error_code ec) { put_ec = ec; }));
+    q.async_put(7, store_code(ex, put_ec));
     BOOST_TEST(q.qsize() == 1u);     // the item went in at once...
     BOOST_TEST(!put_ec.has_value()); // ...but the handler is posted
     co_await settle();
@@ -942,7 +856,7 @@ ASYNCIO_TEST_CASE(callbacks_run_on_their_executor_never_inline_even_when_ready) 
 
     q.task_done();
     std::optional<error_code> join_ec;
-    q.async_join(asio::bind_executor(ex, [&](error_code ec) { join_ec = ec; }));
+    q.async_join(store_code(ex, join_ec));
     BOOST_TEST(!join_ec.has_value()); // nothing unfinished, still posted
     co_await settle();
     BOOST_TEST_REQUIRE(join_ec.has_value());
@@ -967,7 +881,7 @@ ASYNCIO_TEST_CASE(callbacks_wait_for_an_item_for_room_and_for_task_done) {
 
     q.put_nowait(9);
     std::optional<error_code> put_ec;
-    q.async_put(10, asio::bind_executor(ex, [&](error_code ec) { put_ec = ec; }));
+    q.async_put(10, store_code(ex, put_ec));
     co_await settle();
     BOOST_TEST(!put_ec.has_value());
     BOOST_TEST(q.get_nowait() == 9);
@@ -977,7 +891,7 @@ ASYNCIO_TEST_CASE(callbacks_wait_for_an_item_for_room_and_for_task_done) {
     BOOST_TEST(q.get_nowait() == 10);
 
     std::optional<error_code> join_ec;
-    q.async_join(asio::bind_executor(ex, [&](error_code ec) { join_ec = ec; }));
+    q.async_join(store_code(ex, join_ec));
     for (int i = 0; i < 2; ++i) {
         q.task_done();
         co_await settle();
@@ -994,7 +908,7 @@ ASYNCIO_TEST_CASE(async_operations_report_queue_shut_down_through_the_error_code
     asyncio::queue<int> q(1);
     q.put_nowait(1);
     std::optional<error_code> blocked_put_ec;
-    q.async_put(2, asio::bind_executor(ex, [&](error_code ec) { blocked_put_ec = ec; }));
+    q.async_put(2, store_code(ex, blocked_put_ec));
     co_await settle();
     q.shutdown();
     co_await settle();
@@ -1002,7 +916,7 @@ ASYNCIO_TEST_CASE(async_operations_report_queue_shut_down_through_the_error_code
     BOOST_TEST(*blocked_put_ec == asyncio::error::queue_shut_down);
 
     std::optional<error_code> late_put_ec;
-    q.async_put(3, asio::bind_executor(ex, [&](error_code ec) { late_put_ec = ec; }));
+    q.async_put(3, store_code(ex, late_put_ec));
     std::optional<error_code> get_ec1, get_ec2;
     int v1 = -1, v2 = -1;
     q.async_get(asio::bind_executor(ex, [&](error_code ec, int v) {
@@ -1066,10 +980,9 @@ ASYNCIO_TEST_CASE(parallel_group_races_a_get_against_a_timer) {
     {
         // The timer wins: the get is withdrawn and takes nothing.
         asio::steady_timer timer(ex, 10ms);
-        auto group = asio::experimental::make_parallel_group(
-            asio::bind_executor(ex, q.async_get(asio::deferred)), timer.async_wait(asio::deferred));
-        auto [order, get_ec, value, timer_ec] =
-            co_await group.async_wait(wait_for_one_recording_threads{&m, &threads}, asio::deferred);
+        auto race = race_with_timer(asio::bind_executor(ex, q.async_get(asio::deferred)), timer,
+                                    wait_for_one_recording_threads{&m, &threads});
+        auto [order, get_ec, value, timer_ec] = co_await std::move(race);
         BOOST_TEST(order[0] == 1u);
         BOOST_TEST(get_ec == asio::error::operation_aborted);
         BOOST_TEST(value == 0);
@@ -1086,10 +999,9 @@ ASYNCIO_TEST_CASE(parallel_group_races_a_get_against_a_timer) {
             q.put_nowait(6);
         };
         auto p = co_await asyncio::create_task(producer());
-        auto group = asio::experimental::make_parallel_group(
-            asio::bind_executor(ex, q.async_get(asio::deferred)), timer.async_wait(asio::deferred));
-        auto [order, get_ec, value, timer_ec] =
-            co_await group.async_wait(wait_for_one_recording_threads{&m, &threads}, asio::deferred);
+        auto race = race_with_timer(asio::bind_executor(ex, q.async_get(asio::deferred)), timer,
+                                    wait_for_one_recording_threads{&m, &threads});
+        auto [order, get_ec, value, timer_ec] = co_await std::move(race);
         BOOST_TEST(order[0] == 0u);
         BOOST_TEST(!get_ec);
         BOOST_TEST(value == 6);
@@ -1101,10 +1013,9 @@ ASYNCIO_TEST_CASE(parallel_group_races_a_get_against_a_timer) {
         // An item already there: the get wins at once.
         q.put_nowait(7);
         asio::steady_timer timer(ex, 5s);
-        auto group = asio::experimental::make_parallel_group(
-            asio::bind_executor(ex, q.async_get(asio::deferred)), timer.async_wait(asio::deferred));
-        auto [order, get_ec, value, timer_ec] =
-            co_await group.async_wait(wait_for_one_recording_threads{&m, &threads}, asio::deferred);
+        auto race = race_with_timer(asio::bind_executor(ex, q.async_get(asio::deferred)), timer,
+                                    wait_for_one_recording_threads{&m, &threads});
+        auto [order, get_ec, value, timer_ec] = co_await std::move(race);
         BOOST_TEST(order[0] == 0u);
         BOOST_TEST(!get_ec);
         BOOST_TEST(value == 7);
@@ -1130,10 +1041,9 @@ ASYNCIO_TEST_CASE(unbound_deferred_get_in_a_parallel_group_completes_on_the_loop
     asio::steady_timer timer(ex, 5ms);
     std::mutex m;
     std::vector<std::thread::id> threads;
-    auto group = asio::experimental::make_parallel_group(q.async_get(asio::deferred),
-                                                         timer.async_wait(asio::deferred));
-    auto [order, get_ec, value, timer_ec] =
-        co_await group.async_wait(wait_for_one_recording_threads{&m, &threads}, asio::deferred);
+    auto race = race_with_timer(q.async_get(asio::deferred), timer,
+                                wait_for_one_recording_threads{&m, &threads});
+    auto [order, get_ec, value, timer_ec] = co_await std::move(race);
     co_await asyncio::sleep(20ms); // let a foreign thread leave the loop alone before it ends
     BOOST_TEST(order[0] == 1u);
     BOOST_TEST(get_ec == asio::error::operation_aborted);
@@ -1250,8 +1160,8 @@ ASYNCIO_TEST_CASE(destroying_a_queue_completes_pending_callbacks_with_operation_
         }));
         asyncio::queue<int> full_queue(1);
         full_queue.put_nowait(1);
-        full_queue.async_put(2, asio::bind_executor(ex, [&](error_code ec) { put_ec = ec; }));
-        full_queue.async_join(asio::bind_executor(ex, [&](error_code ec) { join_ec = ec; }));
+        full_queue.async_put(2, store_code(ex, put_ec));
+        full_queue.async_join(store_code(ex, join_ec));
         co_await settle();
         BOOST_TEST(!get_ec.has_value());
         BOOST_TEST(!put_ec.has_value());
@@ -1293,12 +1203,10 @@ ASYNCIO_TEST_CASE_OPTS(producers_and_consumers_on_four_threads_move_every_item_e
     auto consumer = [&]() -> awaitable<int> {
         int n = 0;
         for (;;) {
-            int v = -1;
-            try {
-                v = co_await q.get();
-            } catch (const asyncio::queue_shut_down&) {
+            const auto item = co_await get_unless_shut_down(q);
+            if (!item)
                 break;
-            }
+            const int v = *item;
             if (v >= 0 && v < total)
                 seen[v].fetch_add(1);
             sum += v;
@@ -1337,12 +1245,10 @@ ASYNCIO_TEST_CASE_OPTS(join_with_task_done_from_several_threads, .threads = 4) {
     std::atomic<int> processed{0};
     auto worker = [&]() -> awaitable<void> {
         for (;;) {
-            int v = -1;
-            try {
-                v = co_await q.get();
-            } catch (const asyncio::queue_shut_down&) {
+            const auto item = co_await get_unless_shut_down(q);
+            if (!item)
                 break;
-            }
+            const int v = *item;
             if (v % 16 == 0)
                 co_await asyncio::sleep(0s);
             ++processed;
@@ -1397,29 +1303,16 @@ ASYNCIO_TEST_CASE_OPTS(cancelled_getters_on_four_threads_never_lose_nor_duplicat
             q.put_nowait(i);
         }
     };
-    auto canceller = [](asyncio::task<void> victim, int i) -> awaitable<void> {
-        for (int k = 0; k < i % 5; ++k)
-            co_await asyncio::sleep(0s);
-        victim.cancel();
-    };
     std::vector<asyncio::task<void>> helpers;
     helpers.push_back(co_await asyncio::create_task(producer(0, n / 2)));
     for (int i = 1; i < n; i += 2)
-        helpers.push_back(co_await asyncio::create_task(canceller(getters[i], i)));
+        helpers.push_back(co_await asyncio::create_task(cancel_after(getters[i], i % 5)));
     helpers.push_back(co_await asyncio::create_task(producer(n / 2, n)));
     for (auto& t : helpers)
         co_await t.wait();
-    int cancelled = 0, finished = 0;
-    for (auto& t : getters) {
-        const auto e = co_await failure_of(t.wait());
-        if (e) {
-            ASYNCIO_CHECK(is_a<asyncio::cancelled_error>(e));
-            ++cancelled;
-        } else {
-            ++finished;
-        }
-    }
-    ASYNCIO_CHECK_EQUAL(cancelled + finished, n);
+    const auto ended = co_await endings_of(getters);
+    ASYNCIO_CHECK_EQUAL(ended.failed, 0); // every getter that failed was cancelled
+    ASYNCIO_CHECK_EQUAL(ended.cancelled + ended.finished, n);
     // What the cancelled getters did not take is still in the queue.
     for (int v : drain(q))
         seen[v].fetch_add(1);
@@ -1440,40 +1333,27 @@ ASYNCIO_TEST_CASE_OPTS(cancelled_putters_on_four_threads_never_insert_their_item
     };
     auto consumer = [&]() -> awaitable<void> {
         for (int i = 0;; ++i) {
-            int v = -1;
-            try {
-                v = co_await q.get();
-            } catch (const asyncio::queue_shut_down&) {
+            const auto item = co_await get_unless_shut_down(q);
+            if (!item)
                 break;
-            }
+            const int v = *item;
             received[v].fetch_add(1);
             if (i % 5 == 0)
                 co_await asyncio::sleep(0s);
         }
     };
-    auto canceller = [](asyncio::task<void> victim, int i) -> awaitable<void> {
-        for (int k = 0; k < i % 5; ++k)
-            co_await asyncio::sleep(0s);
-        victim.cancel();
-    };
     std::vector<asyncio::task<void>> putters, cancellers;
     for (int i = 0; i < n; ++i)
         putters.push_back(co_await asyncio::create_task(putter(i)));
     for (int i = 0; i < n; i += 2)
-        cancellers.push_back(co_await asyncio::create_task(canceller(putters[i], i)));
+        cancellers.push_back(co_await asyncio::create_task(cancel_after(putters[i], i % 5)));
     auto c1 = co_await asyncio::create_task(consumer());
     auto c2 = co_await asyncio::create_task(consumer());
     for (auto& t : cancellers)
         co_await t.wait();
-    int cancelled = 0;
-    for (auto& t : putters) {
-        const auto e = co_await failure_of(t.wait());
-        if (e) {
-            ASYNCIO_CHECK(is_a<asyncio::cancelled_error>(e));
-            ++cancelled;
-        }
-    }
-    q.shutdown(); // the consumers drain what is left, then stop
+    const auto ended = co_await endings_of(putters);
+    ASYNCIO_CHECK_EQUAL(ended.failed, 0); // every putter that failed was cancelled
+    q.shutdown();                         // the consumers drain what is left, then stop
     co_await c1.wait();
     co_await c2.wait();
     int mismatched = 0, inserted = 0;
@@ -1482,7 +1362,7 @@ ASYNCIO_TEST_CASE_OPTS(cancelled_putters_on_four_threads_never_insert_their_item
         mismatched += received[v].load() != put_returned[v].load();
     }
     ASYNCIO_CHECK_EQUAL(mismatched, 0); // received exactly once iff its put returned
-    ASYNCIO_CHECK_EQUAL(inserted + cancelled, n);
+    ASYNCIO_CHECK_EQUAL(inserted + ended.cancelled, n);
     ASYNCIO_CHECK(q.empty());
 }
 

@@ -5,65 +5,27 @@
 
 #include "test_util.hpp"
 
+#include "sync_util.hpp"
+
 #include <asyncio/error.hpp>
 #include <asyncio/sleep.hpp>
 #include <asyncio/task.hpp>
-#include <asyncio/timeout.hpp>
 #include <asyncio/wait_for.hpp>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
-#include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/deferred.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/experimental/parallel_group.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/use_future.hpp>
 
 #include <atomic>
 #include <chrono>
-#include <exception>
-#include <future>
 #include <limits>
 #include <memory>
-#include <optional>
 #include <stdexcept>
 #include <thread>
-#include <type_traits>
 #include <vector>
 
 namespace {
 
-namespace asio = boost::asio;
-using namespace std::chrono_literals;
-using asyncio::awaitable;
-using boost::system::error_code;
-
-// Lets every ready handler run a few times (waiters reach their wait, posted
-// completions run).
-awaitable<void> settle(int rounds = 3) {
-    for (int i = 0; i < rounds; ++i)
-        co_await asyncio::sleep(0s);
-}
-
-// Counts the holders of permits and the most ever seen at once.
-struct occupancy {
-    std::atomic<int> now{0};
-    std::atomic<int> peak{0};
-
-    void enter() {
-        const int n = ++now;
-        int p = peak.load();
-        while (n > p && !peak.compare_exchange_weak(p, n)) {
-        }
-    }
-
-    void leave() { --now; }
-};
+using namespace asyncio::test;
 
 // Takes every free permit without waiting; returns how many there were.
 int drain(asyncio::semaphore& s) {
@@ -79,33 +41,14 @@ void give_back(asyncio::semaphore& s, int n) {
         s.release();
 }
 
-// Takes a permit, records `id`, and keeps the permit.
-awaitable<void> take_and_keep(asyncio::semaphore& s, std::vector<int>& order, int id) {
-    co_await s.acquire();
-    order.push_back(id);
-}
-
-// Takes a permit, records `id`, gives it back.
-awaitable<void> take_and_record(asyncio::semaphore& s, std::vector<int>& order, int id) {
-    co_await s.acquire();
-    order.push_back(id);
-    s.release();
-}
-
-awaitable<void> set_flag(bool& flag) {
-    flag = true;
-    co_return;
-}
-
-// The exception an awaitable ends with (null when it returns normally).
-awaitable<std::exception_ptr> exception_of(awaitable<void> aw) {
-    std::exception_ptr e;
+// Gives a permit back to a bounded semaphore; counts an over-release instead of throwing.
+template <class Counter>
+void release_counting_over_releases(asyncio::bounded_semaphore& s, Counter& over_releases) {
     try {
-        co_await std::move(aw);
-    } catch (...) {
-        e = std::current_exception();
+        s.release();
+    } catch (const std::invalid_argument&) {
+        ++over_releases;
     }
-    co_return e;
 }
 
 BOOST_AUTO_TEST_SUITE(semaphore)
@@ -267,56 +210,20 @@ ASYNCIO_TEST_CASE(each_release_wakes_exactly_one_waiter_without_running_it_inlin
 
 ASYNCIO_TEST_CASE(release_then_reacquire_queues_behind_existing_waiters) {
     asyncio::semaphore s(1);
-    co_await s.acquire();
-    std::vector<int> order;
-    auto a = co_await asyncio::create_task(take_and_record(s, order, 1));
-    auto b = co_await asyncio::create_task(take_and_record(s, order, 2));
-    co_await settle();
-    s.release();
-    co_await s.acquire(); // must not barge ahead of the two waiters
-    order.push_back(0);
-    BOOST_TEST(order == (std::vector<int>{1, 2, 0}));
-    BOOST_TEST(a.done());
-    BOOST_TEST(b.done());
-    s.release();
+    co_await release_then_reacquire_queues_behind_waiters(s);
     BOOST_TEST(drain(s) == 1);
 }
 
 ASYNCIO_TEST_CASE(tasks_that_release_and_reacquire_at_once_take_turns) {
     asyncio::semaphore s(0);
-    std::vector<int> order;
-    auto looper = [&](int id) -> awaitable<void> {
-        for (int i = 0; i < 3; ++i) {
-            co_await s.acquire();
-            order.push_back(id);
-            s.release(); // then straight back to acquire(): no await in between
-        }
-    };
-    auto a = co_await asyncio::create_task(looper(1));
-    auto b = co_await asyncio::create_task(looper(2));
-    auto c = co_await asyncio::create_task(looper(3));
-    co_await settle();
-    s.release();
-    co_await a.wait();
-    co_await b.wait();
-    co_await c.wait();
-    BOOST_TEST(order == (std::vector<int>{1, 2, 3, 1, 2, 3, 1, 2, 3}));
+    const std::vector<int> turns{1, 2, 3, 1, 2, 3, 1, 2, 3};
+    co_await reacquiring_tasks_take_turns(s, 3, turns);
     BOOST_TEST(drain(s) == 1);
 }
 
 ASYNCIO_TEST_CASE(try_acquire_fails_while_waiters_exist) {
     asyncio::semaphore s(0);
-    std::vector<int> order;
-    auto a = co_await asyncio::create_task(take_and_keep(s, order, 1));
-    co_await settle();
-    BOOST_TEST(!s.try_acquire());
-    s.release();
-    // The permit went to the waiter, which has not run yet: none is free.
-    BOOST_TEST(order.empty());
-    BOOST_TEST(!s.try_acquire());
-    co_await a.wait();
-    BOOST_TEST(order == (std::vector<int>{1}));
-    BOOST_TEST(!s.try_acquire());
+    co_await try_acquire_fails_while_a_task_waits(s);
 }
 
 // --- cancellation -------------------------------------------------------------------
@@ -388,41 +295,15 @@ ASYNCIO_TEST_CASE(cancellation_after_the_hand_over_neither_loses_nor_duplicates_
 }
 
 ASYNCIO_TEST_CASE(served_async_acquire_keeps_its_permit_when_cancelled_before_its_handler_runs) {
-    auto ex = co_await asio::this_coro::executor;
     asyncio::semaphore s(0);
-    asio::cancellation_signal signal;
-    std::optional<error_code> first, next;
-    s.async_acquire(asio::bind_cancellation_slot(
-        signal.slot(), asio::bind_executor(ex, [&](error_code ec) { first = ec; })));
-    s.async_acquire(asio::bind_executor(ex, [&](error_code ec) { next = ec; }));
-    s.release();                                    // serves `first`; its handler is posted
-    signal.emit(asio::cancellation_type::terminal); // too late: it was served
-    co_await settle();
-    BOOST_TEST((first && !*first));
-    BOOST_TEST(!next);
-    s.release();
-    co_await settle();
-    BOOST_TEST((next && !*next));
+    co_await served_async_acquire_keeps_it_when_cancelled(s);
     BOOST_TEST(!s.try_acquire());
 }
 
 ASYNCIO_TEST_CASE(
     cancelled_async_acquire_completes_with_operation_aborted_and_next_waiter_gets_it) {
-    auto ex = co_await asio::this_coro::executor;
     asyncio::semaphore s(0);
-    asio::cancellation_signal signal;
-    std::optional<error_code> first, next;
-    s.async_acquire(asio::bind_cancellation_slot(
-        signal.slot(), asio::bind_executor(ex, [&](error_code ec) { first = ec; })));
-    s.async_acquire(asio::bind_executor(ex, [&](error_code ec) { next = ec; }));
-    signal.emit(asio::cancellation_type::terminal);
-    BOOST_TEST(!first); // completed through its executor, not inside emit()
-    co_await settle();
-    BOOST_TEST((first && *first == asio::error::operation_aborted));
-    BOOST_TEST(!next);
-    s.release();
-    co_await settle();
-    BOOST_TEST((next && !*next));
+    co_await cancelled_async_acquire_lets_the_next_waiter_have_it(s);
     BOOST_TEST(!s.try_acquire());
 }
 
@@ -439,27 +320,13 @@ ASYNCIO_TEST_CASE(wait_for_on_an_exhausted_semaphore_times_out_without_consuming
 
 ASYNCIO_TEST_CASE(timeout_on_an_exhausted_semaphore_lets_the_next_waiter_take_the_permit) {
     asyncio::semaphore s(0);
-    std::vector<int> order;
-    auto impatient = [&]() -> awaitable<void> {
-        co_await asyncio::timeout(10ms, s.acquire());
-        order.push_back(1);
-    };
-    auto a = co_await asyncio::create_task(impatient());
-    auto b = co_await asyncio::create_task(take_and_keep(s, order, 2));
-    BOOST_CHECK_THROW(co_await a.wait(), asyncio::timeout_error);
-    BOOST_TEST(!b.done());
-    s.release();
-    co_await b.wait();
-    BOOST_TEST(order == (std::vector<int>{2}));
+    co_await timed_out_waiter_lets_the_next_one_have_it(s);
     BOOST_TEST(!s.try_acquire());
 }
 
 ASYNCIO_TEST_CASE(wait_for_around_a_deferred_async_acquire) {
     asyncio::semaphore s(1);
-    co_await asyncio::wait_for(s.async_acquire(), 1s);
-    BOOST_TEST(s.locked());
-    BOOST_CHECK_THROW(co_await asyncio::wait_for(s.async_acquire(asio::deferred), 10ms),
-                      asyncio::timeout_error);
+    co_await wait_for_around_a_deferred_acquire(s);
     s.release();
     BOOST_TEST(drain(s) == 1);
 }
@@ -488,88 +355,32 @@ ASYNCIO_TEST_CASE(async_acquire_callback_runs_on_its_bound_executor_never_inline
 }
 
 BOOST_AUTO_TEST_CASE(async_acquire_with_use_future_from_outside_the_loop) {
-    asio::io_context ctx;
-    auto work = asio::make_work_guard(ctx);
     asyncio::semaphore s(0);
-    std::atomic<bool> released{false};
-    auto releaser = [&]() -> awaitable<void> {
-        co_await asyncio::sleep(20ms);
-        released = true;
-        s.release();
-    };
-    auto t = asyncio::create_task(ctx, releaser());
-    std::thread loop([&] { ctx.run(); });
-    {
-        asyncio::test::watchdog dog;
-        auto fut = s.async_acquire(asio::use_future);
-        fut.get(); // throws if the acquire failed
-        BOOST_TEST(released.load());
-        BOOST_TEST(s.locked());
-    }
-    work.reset();
-    loop.join();
-    BOOST_TEST(t.done());
+    auto nothing_more = [] {};
+    BOOST_TEST(use_future_acquire_from_outside_the_loop(s, nothing_more));
     BOOST_TEST(!s.try_acquire());
 }
 
 ASYNCIO_TEST_CASE(async_acquire_with_as_tuple_deferred_reports_the_error_code) {
     asyncio::semaphore s(1);
-    auto free_op = s.async_acquire(asio::as_tuple(asio::deferred));
-    auto [ok] = co_await std::move(free_op)(asio::use_awaitable);
-    BOOST_TEST(!ok);
-    BOOST_TEST(s.locked());
-
-    // A cancelled wait reports operation_aborted instead of throwing.
-    std::optional<error_code> seen;
-    auto waiter = [&]() -> awaitable<void> {
-        auto op = s.async_acquire(asio::as_tuple(asio::deferred));
-        auto [ec] = co_await std::move(op)(asio::use_awaitable);
-        seen = ec;
-    };
-    auto t = co_await asyncio::create_task(waiter());
-    co_await settle();
-    BOOST_TEST(!seen);
-    t.cancel();
-    co_await exception_of(t.wait()); // returned or cancelled: its body saw the code
-    BOOST_TEST((seen && *seen == asio::error::operation_aborted));
+    co_await as_tuple_acquire_reports_the_code(s);
     s.release();
     BOOST_TEST(drain(s) == 1);
 }
 
 ASYNCIO_TEST_CASE(parallel_group_race_against_a_timer_withdraws_the_acquire) {
-    auto ex = co_await asio::this_coro::executor;
     asyncio::semaphore s(0);
-    asio::steady_timer timer(ex, 10ms);
-    auto [order, acquire_ec, timer_ec] =
-        co_await asio::experimental::make_parallel_group(
-            asio::bind_executor(ex, s.async_acquire(asio::deferred)),
-            timer.async_wait(asio::deferred))
-            .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
-    BOOST_TEST(order[0] == 1u); // the timer won
-    BOOST_TEST((acquire_ec == asio::error::operation_aborted));
-    BOOST_TEST(!timer_ec);
+    co_await bound_acquire_loses_a_race_with_a_timer(s);
     s.release();
     BOOST_TEST(drain(s) == 1); // the withdrawn acquire took nothing
 }
 
 ASYNCIO_TEST_CASE(parallel_group_race_against_a_timer_acquire_wins_on_a_release) {
-    auto ex = co_await asio::this_coro::executor;
     asyncio::semaphore s(0);
-    auto releaser = [&]() -> awaitable<void> {
-        co_await asyncio::sleep(10ms);
-        s.release();
-    };
-    auto t = co_await asyncio::create_task(releaser());
-    asio::steady_timer timer(ex, 1h);
-    auto [order, acquire_ec, timer_ec] =
-        co_await asio::experimental::make_parallel_group(
-            asio::bind_executor(ex, s.async_acquire(asio::deferred)),
-            timer.async_wait(asio::deferred))
-            .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
+    auto release = [&] { s.release(); };
+    auto t = co_await asyncio::create_task(after(10ms, release));
+    co_await bound_acquire_wins_a_race_with_a_timer(s);
     co_await t.wait();
-    BOOST_TEST(order[0] == 0u);
-    BOOST_TEST(!acquire_ec);
-    BOOST_TEST((timer_ec == asio::error::operation_aborted));
     BOOST_TEST(!s.try_acquire()); // the winner holds the permit
 }
 
@@ -603,28 +414,10 @@ ASYNCIO_TEST_CASE_OPTS(semaphore_never_has_more_holders_than_permits_on_four_thr
     occupancy occ;
     std::atomic<long> entries{0};
     std::atomic<int> over_releases{0};
-    auto worker = [&](int i) -> awaitable<void> {
-        for (int r = 0; r < rounds; ++r) {
-            co_await s.acquire();
-            occ.enter();
-            ++entries;
-            if ((i + r) % 3 == 0)
-                co_await asyncio::sleep(0s); // hold the permit across a suspension
-            occ.leave();
-            try {
-                s.release();
-            } catch (const std::invalid_argument&) {
-                ++over_releases;
-            }
-            if (r % 2 == 1)
-                co_await asyncio::sleep(0s);
-        }
-    };
-    std::vector<asyncio::task<void>> all;
-    for (int i = 0; i < tasks; ++i)
-        all.push_back(co_await asyncio::create_task(worker(i)));
-    for (auto& t : all)
-        co_await t.wait();
+    auto count = [&] { ++entries; };
+    auto release = [&] { release_counting_over_releases(s, over_releases); };
+    auto worker = [&](int i) { return hold_rounds(s, i, rounds, occ, count, release); };
+    co_await run_tasks(tasks, worker);
     ASYNCIO_CHECK_EQUAL(entries.load(), long(tasks) * rounds);
     ASYNCIO_CHECK(occ.peak.load() <= permits);
     ASYNCIO_CHECK(occ.peak.load() >= 1);
@@ -639,74 +432,15 @@ ASYNCIO_TEST_CASE_OPTS(
     constexpr int n = 1000;
     constexpr int rounds = 4;
     asyncio::bounded_semaphore s(permits);
-    occupancy occ;
-    std::atomic<int> acquired{0}, released{0}, timed_out{0}, over_releases{0};
-    auto worker = [&](int i) -> awaitable<void> {
-        for (int r = 0; r < rounds; ++r) {
-            if ((i + r) % 2 == 0) {
-                auto w = asyncio::wait_for(s.acquire(),
-                                           std::chrono::microseconds((i * 7 + r * 13) % 300 + 1));
-                bool got = false;
-                try {
-                    co_await std::move(w);
-                    got = true;
-                } catch (const asyncio::timeout_error&) {
-                    ++timed_out;
-                }
-                if (!got)
-                    continue;
-            } else {
-                co_await s.acquire();
-            }
-            ++acquired;
-            occ.enter();
-            std::exception_ptr e;
-            try {
-                co_await asyncio::sleep(0s);
-            } catch (...) {
-                e = std::current_exception();
-            }
-            occ.leave();
-            ++released;
-            try {
-                s.release();
-            } catch (const std::invalid_argument&) {
-                ++over_releases;
-            }
-            if (e)
-                std::rethrow_exception(e);
-        }
-    };
-    auto canceller = [](asyncio::task<void> victim, int i) -> awaitable<void> {
-        for (int k = 0; k < i % 5; ++k)
-            co_await asyncio::sleep(0s);
-        victim.cancel();
-    };
-    std::vector<asyncio::task<void>> workers, cancellers;
-    for (int i = 0; i < n; ++i) {
-        workers.push_back(co_await asyncio::create_task(worker(i)));
-        if (i % 2 == 0)
-            cancellers.push_back(co_await asyncio::create_task(canceller(workers.back(), i)));
-    }
-    int finished = 0, cancelled = 0;
-    for (auto& t : workers) {
-        const auto e = co_await exception_of(t.wait());
-        if (!e)
-            ++finished;
-        else if (asyncio::is_cancellation(e))
-            ++cancelled;
-    }
-    for (auto& t : cancellers)
-        co_await t.wait();
-    ASYNCIO_CHECK_EQUAL(finished + cancelled, n); // no other failure
-    ASYNCIO_CHECK(finished >= n - int(cancellers.size()));
-    ASYNCIO_CHECK_EQUAL(acquired.load(), released.load());
-    ASYNCIO_CHECK(occ.peak.load() <= permits);
+    hold_counts counts;
+    std::atomic<int> over_releases{0};
+    auto count = [] {};
+    auto release = [&] { release_counting_over_releases(s, over_releases); };
+    co_await hold_racing_timeouts_and_cancellations(s, n, rounds, counts, count, release);
+    ASYNCIO_CHECK(counts.occ.peak.load() <= permits);
     ASYNCIO_CHECK_EQUAL(over_releases.load(), 0);
     ASYNCIO_CHECK_EQUAL(drain(s), permits);
     give_back(s, permits);
-    BOOST_TEST_MESSAGE("acquired " << acquired.load() << ", timed out " << timed_out.load()
-                                   << ", cancelled tasks " << cancelled);
 }
 
 ASYNCIO_TEST_CASE_OPTS(cancellation_racing_the_hand_over_on_four_threads_keeps_the_count,
@@ -726,14 +460,9 @@ ASYNCIO_TEST_CASE_OPTS(cancellation_racing_the_hand_over_on_four_threads_keeps_t
             co_await s.acquire();
             got = true;
         };
-        auto first = co_await asyncio::create_task(user(first_got));
-        while (arrived.load() < 1)
-            co_await asyncio::sleep(0s);
-        auto next = co_await asyncio::create_task(user(next_got));
-        while (arrived.load() < 2)
-            co_await asyncio::sleep(0s);
-        for (int k = 0; k < round % 3; ++k)
-            co_await asyncio::sleep(0s); // both are (almost surely) queued now
+        auto first = co_await start_until_arrived(user(first_got), arrived, 1);
+        auto next = co_await start_until_arrived(user(next_got), arrived, 2);
+        co_await settle(round % 3); // both are (almost surely) queued now
         first.cancel();
         s.release();
         co_await exception_of(asyncio::wait_for(first.wait(), 2s));
@@ -747,11 +476,7 @@ ASYNCIO_TEST_CASE_OPTS(cancellation_racing_the_hand_over_on_four_threads_keeps_t
         if (next_got.load())
             ++next_served;
         ASYNCIO_CHECK(s.locked()); // `next` holds the only permit
-        try {
-            s.release();
-        } catch (const std::invalid_argument&) {
-            ++over_releases;
-        }
+        release_counting_over_releases(s, over_releases);
         if (next_e)
             break; // a permit is lost: the next rounds would only repeat the failure
     }

@@ -173,6 +173,11 @@ awaitable<T> basic_queue<T, Store>::get() {
 
 template <class T, class Store>
 awaitable<void> basic_queue<T, Store>::join() {
+    {
+        std::lock_guard<detail::spinlock> guard(mutex_);
+        if (unfinished_ == 0)
+            co_return;
+    }
     co_await detail::awaitable_wait<void>(initiate_join{}, this);
 }
 

@@ -86,12 +86,12 @@ loop_service::~loop_service() {
 executor_type loop_service::running_loop_executor() {
     std::lock_guard<std::mutex> guard(live_services_mutex());
     for (loop_service* s : live_services()) {
-        // io_context and thread_pool run their handlers through a scheduler, which
-        // marks the threads running it.
-        asio::execution_context& ctx = s->context();
-        if (s->loop_executor_ && asio::has_service<asio::detail::scheduler>(ctx) &&
+        // Only the scheduler's address is compared (the thread's call stack holds the
+        // schedulers it runs): a context being destroyed on another thread is not
+        // touched.
+        if (s->scheduler_ &&
             asio::detail::call_stack<asio::detail::thread_context, asio::detail::thread_info_base>::
-                contains(&asio::use_service<asio::detail::scheduler>(ctx)))
+                contains(static_cast<asio::detail::thread_context*>(s->scheduler_)))
             return s->loop_executor_;
     }
     return asio::system_executor();
@@ -109,8 +109,16 @@ loop_service& loop_service::of(const executor_type& ex) {
     if (c.ctx != &ctx || c.generation != generation) {
         c = {&ctx, generation, &asio::use_service<loop_service>(ctx)};
         std::lock_guard<std::mutex> guard(live_services_mutex());
-        if (!c.service->loop_executor_)
-            c.service->loop_executor_ = strip_strand(ex);
+        if (!c.service->loop_executor_) {
+            // io_context and thread_pool run their handlers through a scheduler, which
+            // marks the threads running it.
+            if (asio::has_service<asio::detail::scheduler>(ctx))
+                c.service->scheduler_ = static_cast<asio::detail::thread_context*>(
+                    &asio::use_service<asio::detail::scheduler>(ctx));
+            // Untracked: the service must not keep its own context busy.
+            c.service->loop_executor_ =
+                asio::prefer(strip_strand(ex), asio::execution::outstanding_work.untracked);
+        }
     }
     return *c.service;
 }

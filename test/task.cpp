@@ -5,6 +5,8 @@
 
 #include "test_util.hpp"
 
+#include <asyncio/event.hpp>
+
 #include <asyncio/gather.hpp>
 #include <asyncio/sleep.hpp>
 
@@ -322,16 +324,18 @@ ASYNCIO_TEST_CASE(task_runs_on_the_loop_executor_of_a_single_threaded_loop) {
 
 ASYNCIO_TEST_CASE_OPTS(task_gets_a_strand_of_its_own_on_a_multi_threaded_loop, .threads = 4) {
     bool ran_on_its_strand = false;
+    asyncio::event go; // the tasks stay unfinished (and on their strands) until checked
     auto body = [&]() -> awaitable<void> {
         auto ex = co_await asio::this_coro::executor;
         auto* strand = ex.target<asio::strand<asio::io_context::executor_type>>();
         ran_on_its_strand = strand && strand->running_in_this_thread();
-        co_return;
+        co_await go.wait();
     };
     auto t = co_await asyncio::create_task(body());
-    auto u = co_await asyncio::create_task(value_after(2, 0ms));
+    auto u = co_await asyncio::create_task(go.wait());
     ASYNCIO_CHECK(t.get_executor() != u.get_executor()); // each task has its own strand
     ASYNCIO_CHECK(t.get_executor().target<asio::strand<asio::io_context::executor_type>>());
+    go.set();
     co_await t.wait();
     co_await u.wait();
     ASYNCIO_CHECK(ran_on_its_strand);

@@ -29,7 +29,8 @@ namespace asyncio {
 /// never consumes one. Waiters are resumed on their own executors, never inside
 /// `notify()`. Every member is thread-safe. Neither copyable nor movable.
 /// Destroying a condition fails the pending waits with
-/// `boost::asio::error::operation_aborted` (they do not re-acquire the lock).
+/// `boost::asio::error::operation_aborted` (they do not re-acquire the lock); a
+/// condition must outlive the waits it has already notified.
 class condition {
   public:
     /// A condition with its own lock.
@@ -134,15 +135,17 @@ class condition {
         lock* relock_ = nullptr;
     };
 
-    // Delivers a saved result once the lock is held again.
+    // Delivers a saved result once the lock is held again (or the failure of the
+    // re-acquire: the lock was destroyed meanwhile).
     template <class Deliver>
     struct deliver_saved {
         Deliver deliver;
         detail::wait_result<void> saved;
 
         template <class Handler>
-        void operator()(Handler&& handler, detail::wait_result<void>&&) {
-            deliver(std::forward<Handler>(handler), std::move(saved));
+        void operator()(Handler&& handler, detail::wait_result<void>&& reacquired) {
+            deliver(std::forward<Handler>(handler),
+                    reacquired.ec ? std::move(reacquired) : std::move(saved));
         }
     };
 

@@ -57,7 +57,9 @@ class loop_service final : public boost::asio::execution_context::service {
     void shutdown() override {}
 
     const bool single_threaded_;
-    executor_type loop_executor_; // set by the first of(), under the live-service mutex
+    // Set by the first of(), under the live-service mutex.
+    executor_type loop_executor_;
+    void* scheduler_ = nullptr; // the context's asio::detail::thread_context, if any
     std::atomic<std::uint64_t> last_task_id_{0};
     spinlock lock_; // held for a link or an unlink, on the path of every task
     intrusive_list<task_base> tasks_;

@@ -165,7 +165,7 @@ class handler_waiter final : public Base {
         // Moved out first: the posted call may run at once on another thread and free
         // the waiter. Once posted, the call itself keeps the executor busy.
         work_executor ex(std::move(work_));
-        ex.post([this] { invoke(); });
+        ex.post(invoker(this));
     }
 
     // Frees the waiter without calling its handler.
@@ -177,6 +177,34 @@ class handler_waiter final : public Base {
     }
 
   private:
+    // The posted call. It owns the waiter: if the loop is destroyed before running
+    // it, the waiter and its handler (a suspended coroutine, say) are destroyed too,
+    // as Asio does with its own operations.
+    class invoker {
+      public:
+        explicit invoker(handler_waiter* w) noexcept : waiter_(w) {}
+        invoker(invoker&& other) noexcept : waiter_(std::exchange(other.waiter_, nullptr)) {}
+        invoker& operator=(invoker&&) = delete;
+        ~invoker() {
+            if (waiter_)
+                waiter_->discard();
+        }
+
+        void operator()() { std::exchange(waiter_, nullptr)->invoke(); }
+
+      private:
+        handler_waiter* waiter_;
+    };
+
+    // Frees the waiter and its handler without calling it, first disconnecting the
+    // cancellation handler that refers to the waiter.
+    void discard() noexcept {
+        auto slot = cancellation_slot();
+        if (slot.is_connected())
+            slot.clear();
+        destroy();
+    }
+
     template <class... BaseArgs>
     handler_waiter(Handler&& h, Deliver&& d, const DefaultExecutor& default_ex,
                    BaseArgs&&... base_args)

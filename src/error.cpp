@@ -1,7 +1,6 @@
 // Copyright (c) 2026 The asyncio for Asio authors.
 // Distributed under the Boost Software License, Version 1.0.
 
-#include <asyncio/detail/wait_result.hpp>
 #include <asyncio/error.hpp>
 
 #include <boost/asio/error.hpp>
@@ -169,14 +168,6 @@ void throw_error(const boost::system::error_code& ec) {
         }
     }
     throw boost::system::system_error(ec);
-}
-
-std::exception_ptr wait_error(const boost::system::error_code& ec) noexcept {
-    try {
-        throw_error(ec);
-    } catch (...) {
-        return std::current_exception();
-    }
 }
 
 } // namespace detail

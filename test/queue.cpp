@@ -250,6 +250,66 @@ ASYNCIO_TEST_CASE(get_nowait_on_an_empty_queue_throws_queue_empty) {
     co_return;
 }
 
+ASYNCIO_TEST_CASE(try_put_and_try_get_neither_wait_nor_throw) {
+    asyncio::queue<std::unique_ptr<int>> q(1);
+    BOOST_TEST(!q.try_get().has_value());
+    BOOST_TEST(q.try_put(std::make_unique<int>(1)));
+    auto second = std::make_unique<int>(2);
+    BOOST_TEST(!q.try_put(std::move(second))); // full: the item is left untouched
+    BOOST_TEST((second && *second == 2));
+    auto first = q.try_get();
+    BOOST_TEST((first && *first && **first == 1));
+    BOOST_TEST(q.empty());
+    q.shutdown();
+    BOOST_TEST(!q.try_put(std::move(second))); // shut down: refused, untouched
+    BOOST_TEST((second && *second == 2));
+    BOOST_TEST(!q.try_get().has_value());
+    co_return;
+}
+
+ASYNCIO_TEST_CASE(try_put_hands_an_item_to_a_waiting_getter) {
+    asyncio::queue<int> q;
+    auto getter = co_await asyncio::create_task(q.get());
+    co_await settle();
+    BOOST_TEST(q.try_put(7));
+    BOOST_TEST(q.empty()); // handed over, not queued
+    BOOST_TEST(!q.try_get().has_value());
+    BOOST_TEST(co_await getter.wait() == 7);
+    q.task_done();
+}
+
+ASYNCIO_TEST_CASE(try_get_makes_room_for_a_blocked_putter) {
+    asyncio::queue<int> q(1);
+    q.put_nowait(1);
+    auto putter = co_await asyncio::create_task(q.put(2));
+    co_await settle();
+    BOOST_TEST(!putter.done());
+    BOOST_TEST((q.try_get() == std::optional<int>(1)));
+    BOOST_TEST(q.full()); // the putter's item went in at once
+    co_await putter.wait();
+    BOOST_TEST((q.try_get() == std::optional<int>(2)));
+}
+
+// A ready async_get awaited directly resumes its coroutine inside the operation,
+// one nested level deeper each time; the depth is bounded (then the wake-up is
+// posted), so a long run of ready items cannot overflow the stack.
+ASYNCIO_TEST_CASE(a_long_run_of_ready_async_gets_does_not_grow_the_stack) {
+    constexpr int n = 200'000;
+    asyncio::queue<int> q;
+    for (int i = 0; i < n; ++i)
+        q.put_nowait(i);
+    long sum = 0;
+    for (int i = 0; i < n; ++i) {
+        const int v = co_await q.async_get(); // the coroutine's own handler: resumed inline
+        if (v != i) {
+            BOOST_TEST(false, "item " << i << " came out as " << v);
+            co_return;
+        }
+        sum += v;
+    }
+    BOOST_TEST(sum == long(n) * (n - 1) / 2);
+}
+
 BOOST_AUTO_TEST_CASE(negative_maxsize_throws_invalid_argument) {
     BOOST_CHECK_THROW(asyncio::queue<int>(-1), std::invalid_argument);
     BOOST_CHECK_THROW(asyncio::lifo_queue<int>(-1), std::invalid_argument);

@@ -14,6 +14,7 @@
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_future.hpp>
 
@@ -320,6 +321,17 @@ ASYNCIO_TEST_CASE(task_runs_on_the_loop_executor_of_a_single_threaded_loop) {
     BOOST_TEST((t.get_executor() == loop_ex)); // no strand needed on one thread
     co_await t.wait();
     BOOST_TEST((t.get_executor() == loop_ex));
+}
+
+ASYNCIO_TEST_CASE(create_task_runs_an_asio_operation_as_a_task) {
+    auto ex = co_await asio::this_coro::executor;
+    asio::steady_timer timer(ex, 1ms);
+    auto waited = co_await asyncio::create_task(timer.async_wait(asio::deferred));
+    auto valued = asyncio::create_task(ex, asio::deferred.values(42), "answer");
+    BOOST_TEST(valued.get_name() == "answer");
+    co_await waited.wait();
+    BOOST_TEST((waited.done() && !waited.exception()));
+    BOOST_TEST(co_await valued.wait() == 42);
 }
 
 ASYNCIO_TEST_CASE_OPTS(task_gets_a_strand_of_its_own_on_a_multi_threaded_loop, .threads = 4) {

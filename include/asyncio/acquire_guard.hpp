@@ -4,8 +4,6 @@
 #ifndef ASYNCIO_ACQUIRE_GUARD_HPP
 #define ASYNCIO_ACQUIRE_GUARD_HPP
 
-#include <asyncio/config.hpp>
-
 #include <mutex>
 #include <utility>
 
@@ -59,16 +57,6 @@ class [[nodiscard]] acquire_guard {
     Lockable* lockable_ = nullptr;
 };
 
-namespace detail {
-
-// The body of every `scoped_acquire()`.
-template <class Lockable>
-awaitable<acquire_guard<Lockable>> scoped_acquire(Lockable& lockable) {
-    co_await lockable.acquire();
-    co_return acquire_guard<Lockable>(lockable, std::adopt_lock);
-}
-
-} // namespace detail
 } // namespace asyncio
 
 #endif // ASYNCIO_ACQUIRE_GUARD_HPP

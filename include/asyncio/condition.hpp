@@ -57,7 +57,8 @@ class condition {
     /// `auto guard = co_await c.scoped_acquire()` acquires the underlying lock and
     /// returns a guard that releases it (Python's `async with cond:`).
     [[nodiscard]] awaitable<acquire_guard<condition>> scoped_acquire() {
-        return detail::scoped_acquire(*this);
+        co_await acquire();
+        co_return acquire_guard<condition>(*this, std::adopt_lock);
     }
 
     /// Acquires the underlying lock if it is free now.

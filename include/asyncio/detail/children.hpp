@@ -7,7 +7,6 @@
 #include <asyncio/config.hpp>
 #include <asyncio/detail/op_value.hpp>
 #include <asyncio/detail/task_state.hpp>
-#include <asyncio/detail/wait_result.hpp>
 #include <asyncio/detail/waiter.hpp>
 #include <asyncio/error.hpp>
 #include <asyncio/outcome.hpp>
@@ -278,13 +277,6 @@ class op_child final : public child_result<op_value_t<Op>> {
                 this->error_ = std::make_exception_ptr(boost::system::system_error(first));
             else
                 store_values(std::forward<Rest>(rest)...);
-        } else if constexpr (is_wait_result<F>::value) {
-            if (first.ec)
-                this->error_ = wait_error(first.ec);
-            else if constexpr (std::is_void_v<typename F::value_type>)
-                store_values();
-            else
-                store_values(std::move(*first.value));
         } else if constexpr (std::is_same_v<F, std::exception_ptr>) {
             if (first)
                 this->error_ = std::forward<First>(first);

@@ -5,7 +5,6 @@
 #define ASYNCIO_DETAIL_OP_VALUE_HPP
 
 #include <asyncio/config.hpp>
-#include <asyncio/detail/wait_result.hpp>
 
 #include <boost/asio/async_result.hpp>
 #include <boost/system/error_code.hpp>
@@ -39,10 +38,6 @@ template <class R, class... Ts>
 struct op_value<R(const boost::system::error_code&, Ts...)> : values_of<std::decay_t<Ts>...> {};
 template <class R, class... Ts>
 struct op_value<R(std::exception_ptr, Ts...)> : values_of<std::decay_t<Ts>...> {};
-template <class R, class V>
-struct op_value<R(wait_result<V>)> {
-    using type = V;
-};
 
 template <class Op>
 using op_value_t =

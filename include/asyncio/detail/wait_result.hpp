@@ -10,7 +10,6 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/system/error_code.hpp>
 
-#include <exception>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -22,7 +21,6 @@ namespace asyncio::detail {
 // into the value or the library's exception class (`queue_shut_down`, ...).
 template <class Value>
 struct wait_result {
-    using value_type = Value;
     boost::system::error_code ec;
     std::optional<Value> value;
 
@@ -35,7 +33,6 @@ struct wait_result {
 
 template <>
 struct wait_result<void> {
-    using value_type = void;
     boost::system::error_code ec;
 
     void get() const {
@@ -43,14 +40,6 @@ struct wait_result<void> {
             throw_error(ec);
     }
 };
-
-template <class T>
-struct is_wait_result : std::false_type {};
-template <class V>
-struct is_wait_result<wait_result<V>> : std::true_type {};
-
-// The exception `co_await` throws for a failed wait, as an exception_ptr.
-std::exception_ptr wait_error(const boost::system::error_code& ec) noexcept;
 
 } // namespace asyncio::detail
 

@@ -306,7 +306,8 @@ ASYNCIO_TEST_CASE(wait_under_timeout_timing_out_breaks_the_barrier) {
 ASYNCIO_TEST_CASE(wait_under_wait_for_completing_in_time_yields_the_index) {
     asyncio::barrier b(2);
     auto other = [&]() -> awaitable<void> {
-        co_await asyncio::sleep(5ms);
+        const bool first_arrived = co_await until_waiting(b, 1); // arrives second
+        BOOST_TEST(first_arrived);
         const std::size_t i = co_await b.wait();
         BOOST_TEST(i == 1u);
     };

@@ -69,9 +69,9 @@ awaitable<std::vector<asyncio::task<void>>> start_waiters(asyncio::condition& c,
     co_return tasks;
 }
 
-// Notifies one waiter of `c` (holding its lock) after 5 ms.
-awaitable<void> notify_one_later(asyncio::condition& c) {
-    co_await asyncio::sleep(5ms);
+// Notifies one waiter of `c`, holding its lock. Started while the caller holds the lock
+// and then waits, it notifies only once that wait released the lock, so after the wait.
+awaitable<void> notify_one_once_the_lock_is_free(asyncio::condition& c) {
     co_await notify_holding_the_lock(c, 1);
 }
 
@@ -162,16 +162,18 @@ ASYNCIO_TEST_CASE(notify_n_wakes_exactly_n_waiters_in_fifo_order) {
     std::vector<int> woke;
     auto tasks = co_await start_waiters(c, 5, waiting, woke);
 
+    // After each notify, settle(): the woken waiters re-acquire the lock in turn and
+    // record themselves, and any waiter woken by mistake would too.
     co_await notify_holding_the_lock(c, 2);
-    co_await asyncio::sleep(20ms);
+    co_await settle();
     BOOST_TEST(woke == (std::vector<int>{0, 1}));
 
     co_await notify_holding_the_lock(c, 0);
-    co_await asyncio::sleep(20ms);
+    co_await settle();
     BOOST_TEST(woke == (std::vector<int>{0, 1}));
 
     co_await notify_holding_the_lock(c, 1);
-    co_await asyncio::sleep(20ms);
+    co_await settle();
     BOOST_TEST(woke == (std::vector<int>{0, 1, 2}));
 
     co_await notify_holding_the_lock(c, 10); // more than are waiting
@@ -212,7 +214,9 @@ ASYNCIO_TEST_CASE(wait_reacquires_the_lock_before_returning) {
         saw_notifier_holding = notifier_holds;
         locked_on_return = c.locked();
         waiter_holds = true;
-        co_await asyncio::sleep(20ms); // keeps the lock a while
+        // Holds the lock across turns of the loop, in which the acquire the main
+        // coroutine queued meanwhile must not get it.
+        co_await settle();
         waiter_holds = false;
         c.release();
     };
@@ -221,7 +225,8 @@ ASYNCIO_TEST_CASE(wait_reacquires_the_lock_before_returning) {
     co_await c.acquire();
     c.notify();
     notifier_holds = true;
-    co_await asyncio::sleep(30ms);
+    // The notified waiter's turns: it cannot return while we hold the lock.
+    co_await settle();
     BOOST_TEST(!returned); // notified, but the lock is not free
     notifier_holds = false;
     c.release();
@@ -261,7 +266,8 @@ ASYNCIO_TEST_CASE(cancelled_wait_reacquires_the_lock_before_the_cancellation_pro
     co_await c.acquire();
     main_holds = true;
     BOOST_TEST(t.cancel());
-    co_await asyncio::sleep(30ms);
+    // The cancelled waiter's turns: it cannot leave c.wait() while we hold the lock.
+    co_await settle();
     BOOST_TEST(!caught); // the cancellation waits for the lock
     BOOST_TEST(!t.done());
     main_holds = false;
@@ -359,7 +365,8 @@ ASYNCIO_TEST_CASE(notification_racing_a_cancellation_goes_to_exactly_one_waiter)
         BOOST_TEST(a.cancel());
     }
     const auto ea = co_await exception_of(a.wait());
-    co_await asyncio::sleep(20ms);
+    // b's turns, were the notification handed on to it as well.
+    co_await settle();
     BOOST_TEST(woke.size() == 1u);             // exactly one of {a, b} got it
     BOOST_TEST(woke == (std::vector<int>{0})); // a was served before the cancellation
     BOOST_TEST(!ea);
@@ -408,7 +415,7 @@ ASYNCIO_TEST_CASE(wait_under_timeout_times_out_with_the_lock_held_again) {
 ASYNCIO_TEST_CASE(wait_under_wait_for_returns_when_notified_in_time) {
     asyncio::condition c;
     co_await c.acquire();
-    auto t = co_await asyncio::create_task(notify_one_later(c));
+    auto t = co_await asyncio::create_task(notify_one_once_the_lock_is_free(c));
     co_await asyncio::wait_for(c.wait(), 5s);
     BOOST_TEST(c.locked());
     c.release();
@@ -447,7 +454,7 @@ ASYNCIO_TEST_CASE(conditions_over_a_shared_lock_use_that_lock) {
     co_await l.acquire();
     not_full.notify_all(); // the other condition: does not wake it
     l.release();
-    co_await asyncio::sleep(20ms);
+    co_await settle(); // the waiter's turns, were it woken
     BOOST_TEST(!woke);
 
     co_await not_empty.acquire(); // the same lock, through the condition
@@ -476,7 +483,7 @@ ASYNCIO_TEST_CASE(async_wait_with_a_callback_completes_with_the_lock_held) {
     co_await c.acquire();
     c.notify();
     BOOST_TEST(!got); // not inside notify()
-    co_await asyncio::sleep(10ms);
+    co_await settle();
     BOOST_TEST(!got); // nor while the lock is held by someone else
     c.release();
     auto called = [&] { return got.has_value(); };
@@ -536,7 +543,7 @@ ASYNCIO_TEST_CASE(async_wait_in_a_parallel_group_beats_a_timer) {
     auto ex = co_await asio::this_coro::executor;
     asyncio::condition c;
     co_await c.acquire();
-    auto t = co_await asyncio::create_task(notify_one_later(c));
+    auto t = co_await asyncio::create_task(notify_one_once_the_lock_is_free(c));
     asio::steady_timer timer(ex, 10s);
     auto op = race_with_timer(c.async_wait(asio::deferred), timer);
     auto [order, ec_wait, ec_timer] = co_await std::move(op);
@@ -674,11 +681,13 @@ ASYNCIO_TEST_CASE_OPTS(notifications_are_never_lost_to_concurrent_cancellations_
     auto served = [&] { return woke.load() == notifications; };
     const bool served_in_time = co_await eventually(served, 10s);
     ASYNCIO_CHECK(served_in_time);
-    co_await asyncio::sleep(20ms);
-    ASYNCIO_CHECK_EQUAL(woke.load(), notifications); // and none twice
-
+    // Turns of the loop for a wrong extra wake-up to show (the queue is FIFO, so every
+    // handler posted so far, on any thread, has been taken when they end), then the
+    // lock: a wake-up that re-acquired it before us has counted itself (under it).
+    co_await settle();
     {
         auto guard = co_await c.scoped_acquire();
+        ASYNCIO_CHECK_EQUAL(woke.load(), notifications); // and none twice
         c.notify_all();
     }
     const auto ended = co_await endings_of(tasks);

@@ -64,12 +64,13 @@ awaitable<void> wait_counting_outcome(asyncio::event& e, wait_outcomes& o) {
     ++o.released;
 }
 
-// A waiter started now blocks until set() (which this calls after 20 ms), and is
-// released by it.
+// A waiter started now blocks until set() (which this calls once the waiter had a few
+// turns of the loop, time enough to return if its wait did not block), and is released
+// by it.
 awaitable<void> next_waiter_blocks_until_set(asyncio::event& e) {
     std::atomic<int> released{0};
     auto t = co_await asyncio::create_task(wait_and_count(e, released));
-    co_await asyncio::sleep(20ms);
+    co_await settle();
     BOOST_TEST(!t.done());
     BOOST_TEST(released.load() == 0);
     e.set();
@@ -126,7 +127,7 @@ ASYNCIO_TEST_CASE(set_releases_every_waiter_and_never_inline) {
     asyncio::event e;
     std::atomic<int> released{0};
     auto tasks = co_await start_waiters(e, 5, released);
-    co_await asyncio::sleep(5ms);
+    co_await settle();
     BOOST_TEST(released.load() == 0);
     e.set();
     BOOST_TEST(released.load() == 0); // wake-ups are posted, not run inside set()
@@ -139,7 +140,7 @@ ASYNCIO_TEST_CASE(set_then_clear_before_the_waiters_run_still_releases_them) {
     asyncio::event e;
     std::atomic<int> released{0};
     auto tasks = co_await start_waiters(e, 4, released);
-    co_await asyncio::sleep(5ms);
+    co_await settle();
     e.set();
     e.clear();
     BOOST_TEST(!e.is_set());
@@ -165,7 +166,7 @@ ASYNCIO_TEST_CASE(cancelled_waiter_is_withdrawn_and_the_others_are_still_release
     auto a = co_await asyncio::create_task(wait_and_count(e, released));
     auto b = co_await asyncio::create_task(wait_and_count(e, released));
     auto c = co_await asyncio::create_task(wait_and_count(e, released));
-    co_await asyncio::sleep(5ms);
+    co_await settle();
     BOOST_TEST(b.cancel());
     BOOST_CHECK_THROW(co_await b.wait(), asyncio::cancelled_error);
     BOOST_TEST(b.cancelled());
@@ -193,7 +194,7 @@ ASYNCIO_TEST_CASE(cancellation_racing_set_leaves_the_released_waiter_released) {
     std::atomic<int> others{0};
     auto racer = co_await asyncio::create_task(body());
     auto other = co_await asyncio::create_task(wait_and_count(e, others));
-    co_await asyncio::sleep(5ms);
+    co_await settle();
     e.set();
     BOOST_TEST(racer.cancel());
     const auto ex = co_await exception_of(racer.wait());
@@ -211,7 +212,7 @@ ASYNCIO_TEST_CASE(cancel_requested_just_before_set_ends_the_wait_exactly_once) {
     asyncio::event e;
     wait_outcomes o;
     auto t = co_await asyncio::create_task(wait_counting_outcome(e, o));
-    co_await asyncio::sleep(5ms);
+    co_await settle();
     BOOST_TEST(t.cancel());
     e.set();
     const auto ex = co_await exception_of(t.wait());
@@ -243,7 +244,7 @@ ASYNCIO_TEST_CASE(wait_under_timeout_times_out_when_the_event_is_not_set) {
 ASYNCIO_TEST_CASE(wait_under_wait_for_returns_when_set_in_time) {
     asyncio::event e;
     auto set = [&] { e.set(); };
-    auto t = co_await asyncio::create_task(after(5ms, set));
+    auto t = co_await asyncio::create_task(after(5ms, set)); // the wait is timed: so is the set
     asyncio::test::stopwatch clock;
     co_await asyncio::wait_for(e.wait(), 5s);
     BOOST_TEST(clock.seconds() < 2.0);
@@ -260,7 +261,7 @@ ASYNCIO_TEST_CASE(async_wait_with_a_callback_runs_on_its_executor_never_inline) 
     asyncio::event e;
     std::optional<error_code> first;
     e.async_wait(store_code(ex, first));
-    co_await asyncio::sleep(5ms);
+    co_await settle();
     BOOST_TEST(!first);
     e.set();
     BOOST_TEST(!first); // not inside set()
@@ -328,7 +329,7 @@ BOOST_AUTO_TEST_CASE(async_wait_with_use_future_completes_when_set_from_a_loop_t
 ASYNCIO_TEST_CASE(async_wait_with_deferred_and_as_tuple) {
     asyncio::event e;
     auto set = [&] { e.set(); };
-    auto t = co_await asyncio::create_task(after(5ms, set));
+    auto t = co_await asyncio::create_task(after_turns(3, set)); // once the wait below waits
     auto deferred_op = e.async_wait(asio::deferred);
     co_await std::move(deferred_op);
     BOOST_TEST(e.is_set());
@@ -357,7 +358,7 @@ ASYNCIO_TEST_CASE(async_wait_in_a_parallel_group_beats_a_timer) {
     auto ex = co_await asio::this_coro::executor;
     asyncio::event e;
     auto set = [&] { e.set(); };
-    auto t = co_await asyncio::create_task(after(5ms, set));
+    auto t = co_await asyncio::create_task(after_turns(3, set)); // once the group waits
     asio::steady_timer timer(ex, 10s);
     asyncio::test::stopwatch clock;
     auto op = race_with_timer(e.async_wait(asio::deferred), timer);
@@ -380,7 +381,7 @@ ASYNCIO_TEST_CASE(destroying_an_event_completes_pending_waits_with_operation_abo
     e->async_wait([&](error_code ec) { unbound_ec = ec; });
     std::atomic<int> released{0};
     auto t = co_await asyncio::create_task(wait_and_count(*e, released));
-    co_await asyncio::sleep(5ms);
+    co_await settle();
     BOOST_TEST(!callback_ec);
     e.reset();
     BOOST_TEST(!callback_ec); // posted, not run inside the destructor
@@ -421,7 +422,9 @@ ASYNCIO_TEST_CASE_OPTS(one_set_releases_a_thousand_waiters_on_four_threads_round
         auto all_arrived = [&] { return arrived.load() == (r + 1) * waiters; };
         const bool all_arrived_in_time = co_await eventually(all_arrived, 10s);
         ASYNCIO_CHECK(all_arrived_in_time);
-        co_await asyncio::sleep(1ms);
+        // Turns of the loop for a wrong pass to show: the queue is FIFO, so every
+        // handler posted so far, on any thread, has been taken when they end.
+        co_await settle();
         ASYNCIO_CHECK_EQUAL(released.load(), r * waiters); // nobody got past a closed gate
         gates[r]->set();
         auto all_released = [&] { return released.load() == (r + 1) * waiters; };
@@ -451,7 +454,7 @@ ASYNCIO_TEST_CASE_OPTS(set_and_clear_from_a_foreign_thread_release_every_registe
             else
                 ++released;
         }));
-    co_await asyncio::sleep(5ms);
+    co_await settle();
     ASYNCIO_CHECK_EQUAL(released.load(), 0);
     std::thread setter([&] {
         e.set();
@@ -474,7 +477,7 @@ ASYNCIO_TEST_CASE_OPTS(cancellations_racing_set_on_four_threads_end_each_wait_ex
     auto waiter = [&] { return wait_counting_outcome(e, o); };
     auto all_arrived = [&] { return o.arrived.load() == waiters; };
     auto tasks = co_await start_tasks_until(waiters, waiter, all_arrived);
-    co_await asyncio::sleep(5ms);
+    co_await settle(); // turns for the last arrivals to finish joining the wait
     auto canceller = cancel_every_other_from_a_thread(tasks, 1);
     e.set();
     canceller.join();

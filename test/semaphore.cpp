@@ -94,7 +94,7 @@ ASYNCIO_TEST_CASE(semaphore_of_zero_blocks_until_released) {
     BOOST_TEST(!s.try_acquire());
     std::vector<int> order;
     auto waiter = co_await asyncio::create_task(take_and_keep(s, order, 1));
-    co_await asyncio::sleep(20ms);
+    co_await settle(); // the waiter's turns: time enough to get a free permit
     BOOST_TEST(!waiter.done());
     BOOST_TEST(order.empty());
     s.release();
@@ -378,7 +378,7 @@ ASYNCIO_TEST_CASE(parallel_group_race_against_a_timer_withdraws_the_acquire) {
 ASYNCIO_TEST_CASE(parallel_group_race_against_a_timer_acquire_wins_on_a_release) {
     asyncio::semaphore s(0);
     auto release = [&] { s.release(); };
-    auto t = co_await asyncio::create_task(after(10ms, release));
+    auto t = co_await asyncio::create_task(after_turns(3, release)); // once the group waits
     co_await bound_acquire_wins_a_race_with_a_timer(s);
     co_await t.wait();
     BOOST_TEST(!s.try_acquire()); // the winner holds the permit

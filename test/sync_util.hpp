@@ -87,6 +87,14 @@ awaitable<void> after(std::chrono::milliseconds d, F f) {
     f();
 }
 
+// A task body that calls `f()` after `turns` turns of the loop: on a single-threaded loop,
+// once an operation the test's coroutine started meanwhile waits.
+template <class F>
+awaitable<void> after_turns(int turns, F f) {
+    co_await settle(turns);
+    f();
+}
+
 // --- how things ended --------------------------------------------------------------
 
 // exception_of for an Asio operation, such as a deferred one (child_probes.hpp's
@@ -504,6 +512,9 @@ bool use_future_acquire_from_outside_the_loop(Lockable& l, More more) {
         released = true;
         l.release();
     };
+    // Stays timed: were the release made on a signal from this thread once it called
+    // async_acquire, it would race an acquire that completes by mistake without waiting;
+    // the 20 ms let such a completion come first, where `released` shows it.
     auto t = asyncio::create_task(ctx, after(20ms, release));
     std::thread loop([&] { ctx.run(); });
     {

@@ -10,8 +10,10 @@
 #include <asyncio/barrier.hpp>
 #include <asyncio/condition.hpp>
 #include <asyncio/config.hpp>
+#include <asyncio/debug.hpp>
 #include <asyncio/error.hpp>
 #include <asyncio/event.hpp>
+#include <asyncio/future.hpp>
 #include <asyncio/gather.hpp>
 #include <asyncio/lock.hpp>
 #include <asyncio/outcome.hpp>
@@ -20,6 +22,7 @@
 #include <asyncio/semaphore.hpp>
 #include <asyncio/sleep.hpp>
 #include <asyncio/task.hpp>
+#include <asyncio/task_group.hpp>
 #include <asyncio/timeout.hpp>
 #include <asyncio/wait_for.hpp>
 

@@ -49,16 +49,6 @@ class category_impl final : public boost::system::error_category {
 
 constexpr category_impl the_category;
 
-std::string describe(const std::exception_ptr& e) {
-    try {
-        std::rethrow_exception(e);
-    } catch (const std::exception& x) {
-        return x.what();
-    } catch (...) {
-        return "unknown exception";
-    }
-}
-
 std::string indent(const std::string& text) {
     std::string out;
     for (char c : text) {
@@ -109,7 +99,7 @@ exception_group::exception_group(std::string message, std::vector<std::exception
     for (const auto& e : exceptions_) {
         if (!e)
             throw std::invalid_argument("exception_group cannot hold a null exception_ptr");
-        what_ += "\n- " + indent(describe(e));
+        what_ += "\n- " + indent(detail::describe_exception(e));
     }
 }
 
@@ -126,6 +116,16 @@ bool is_cancellation(const std::exception_ptr& e) noexcept {
 }
 
 namespace detail {
+
+std::string describe_exception(const std::exception_ptr& e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+        return x.what();
+    } catch (...) {
+        return "unknown exception";
+    }
+}
 
 void throw_cancelled() {
     throw cancelled_error();

@@ -123,6 +123,10 @@ loop_service& loop_service::of(const executor_type& ex) {
     return *c.service;
 }
 
+void loop_service::set_debug(boost::intrusive_ptr<const debug_config> debug) noexcept {
+    debug_ = std::move(debug);
+}
+
 void loop_service::add(task_base& t) noexcept {
     std::lock_guard lock(lock_);
     tasks_.push_back(t);

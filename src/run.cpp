@@ -36,7 +36,10 @@ int concurrency_hint(const run_options& opts) {
 
 } // namespace
 
-runner::runner(run_options opts) : options_(opts), context_(concurrency_hint(opts)) {}
+runner::runner(run_options opts) : options_(std::move(opts)), context_(concurrency_hint(options_)) {
+    if (options_.debug)
+        enable_debug(context_, {options_.debug_handler, options_.slow_callback_duration});
+}
 
 runner::~runner() {
     try {

@@ -181,6 +181,9 @@ namespace detail {
 [[noreturn]] void throw_invalid_state(const char* what);
 [[noreturn]] void throw_invalid_argument(const char* what);
 
+// The what() of the exception `e` holds ("unknown exception" when it is no std::exception).
+std::string describe_exception(const std::exception_ptr& e);
+
 // `value` as a count; throws std::invalid_argument(`what`) if it is below `min`.
 std::size_t to_count(std::ptrdiff_t value, std::ptrdiff_t min, const char* what);
 

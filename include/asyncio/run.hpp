@@ -5,11 +5,15 @@
 #define ASYNCIO_RUN_HPP
 
 #include <asyncio/config.hpp>
+#include <asyncio/debug.hpp>
 #include <asyncio/task.hpp>
 
 #include <boost/asio/io_context.hpp>
 
+#include <chrono>
 #include <cstddef>
+#include <functional>
+#include <string_view>
 
 namespace asyncio {
 
@@ -19,8 +23,15 @@ struct run_options {
     /// gets a strand of its own and the library's facilities stay correct.
     std::size_t threads = 1;
 
-    /// Python's debug mode (extra checks and warnings).
+    /// Python's debug mode: warnings about pending tasks destroyed, exceptions never
+    /// retrieved and slow callbacks (see enable_debug).
     bool debug = false;
+
+    /// With `debug`: receives each warning; empty means stderr (see debug_options).
+    std::function<void(std::string_view)> debug_handler;
+
+    /// With `debug`: a step of a task that runs longer than this is reported.
+    std::chrono::steady_clock::duration slow_callback_duration = std::chrono::milliseconds(100);
 };
 
 /// Python's `asyncio.Runner`: owns an event loop (a `boost::asio::io_context`) and

@@ -5,6 +5,7 @@
 #define ASYNCIO_DETAIL_LOOP_SERVICE_HPP
 
 #include <asyncio/config.hpp>
+#include <asyncio/detail/debug.hpp>
 #include <asyncio/detail/intrusive_list.hpp>
 #include <asyncio/detail/spinlock.hpp>
 
@@ -18,6 +19,7 @@
 namespace asyncio::detail {
 
 class task_base;
+class debug_config;
 
 // Per execution context ("event loop") bookkeeping: the registry of unfinished tasks
 // (for all_tasks, current_task and the runner's shutdown) and whether the context
@@ -41,6 +43,11 @@ class loop_service final : public boost::asio::execution_context::service {
 
     bool single_threaded() const noexcept { return single_threaded_; }
 
+    // The loop's debug settings when it runs in Python's debug mode, else null. Set
+    // before the loop runs tasks.
+    const debug_config* debug() const noexcept { return debug_.get(); }
+    void set_debug(boost::intrusive_ptr<const debug_config> debug) noexcept;
+
     std::uint64_t next_task_id() noexcept { return ++last_task_id_; }
 
     void add(task_base& t) noexcept;
@@ -61,6 +68,7 @@ class loop_service final : public boost::asio::execution_context::service {
     executor_type loop_executor_;
     void* scheduler_ = nullptr; // the context's asio::detail::thread_context, if any
     std::atomic<std::uint64_t> last_task_id_{0};
+    boost::intrusive_ptr<const debug_config> debug_;
     spinlock lock_; // held for a link or an unlink, on the path of every task
     intrusive_list<task_base> tasks_;
 };

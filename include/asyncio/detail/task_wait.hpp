@@ -26,7 +26,7 @@ enum class forwarded_cancel : unsigned char {
 // the task, as Python's `await task` does; the wait then goes on until the task ends.
 class forward_cancel_to_task {
   public:
-    forward_cancel_to_task(task_base* st, forwarded_cancel* outcome) noexcept
+    forward_cancel_to_task(future_base* st, forwarded_cancel* outcome) noexcept
         : st_(st), outcome_(outcome) {}
 
     void operator()(boost::asio::cancellation_type_t) const noexcept {
@@ -36,14 +36,14 @@ class forward_cancel_to_task {
     }
 
   private:
-    task_base* st_;
+    future_base* st_;
     forwarded_cancel* outcome_;
 };
 
 // Completes `handler` with `deliver(std::move(handler))` once the task `st` is done.
 // `deliver` must keep `st` alive.
 template <class Handler, class Deliver>
-void start_task_wait(task_base& st, Handler handler, Deliver deliver,
+void start_task_wait(future_base& st, Handler handler, Deliver deliver,
                      forwarded_cancel* outcome = nullptr) {
     auto* w = handler_waiter<Handler, Deliver>::create(std::move(handler), std::move(deliver),
                                                        st.get_executor());
@@ -56,7 +56,7 @@ void start_task_wait(task_base& st, Handler handler, Deliver deliver,
 
 // Calls the handler with no arguments; keeps the task alive until then.
 struct resume_after_task {
-    boost::intrusive_ptr<task_base> st;
+    boost::intrusive_ptr<future_base> st;
 
     template <class Handler>
     void operator()(Handler&& handler) {
@@ -67,16 +67,16 @@ struct resume_after_task {
 
 struct initiate_task_done {
     template <class Handler>
-    void operator()(Handler&& handler, boost::intrusive_ptr<task_base> st,
+    void operator()(Handler&& handler, boost::intrusive_ptr<future_base> st,
                     forwarded_cancel* outcome) const {
-        task_base& ref = *st;
+        future_base& ref = *st;
         start_task_wait(ref, std::forward<Handler>(handler), resume_after_task{std::move(st)},
                         outcome);
     }
 };
 
 // co_await async_task_done(st, &outcome) suspends until `st` is done.
-inline auto async_task_done(boost::intrusive_ptr<task_base> st, forwarded_cancel* outcome) {
+inline auto async_task_done(boost::intrusive_ptr<future_base> st, forwarded_cancel* outcome) {
     return boost::asio::async_initiate<const boost::asio::deferred_t&, void()>(
         initiate_task_done{}, boost::asio::deferred, std::move(st), outcome);
 }

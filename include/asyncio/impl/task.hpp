@@ -26,7 +26,7 @@ struct call_done_callback {
 };
 
 template <class F, class Task>
-void add_done_callback(task_base& st, F f, Task task) {
+void add_done_callback(future_base& st, F f, Task task) {
     auto* w = handler_waiter<done_callback<F, Task>, call_done_callback>::create(
         done_callback<F, Task>{std::move(f), std::move(task)}, call_done_callback{},
         st.get_executor());
@@ -37,13 +37,14 @@ void add_done_callback(task_base& st, F f, Task task) {
 // After co_await async_task_done: applies Python's rules for a cancellation that
 // reached the waiting coroutine. Returns whether the waiter's own cancellation state
 // must be cleared (the task consumed the request).
-inline bool settle_forwarded_cancel(forwarded_cancel outcome, const task_base& st) {
+inline bool settle_forwarded_cancel(forwarded_cancel outcome, const future_base& st) {
     if (outcome == forwarded_cancel::too_late)
         throw_cancelled();
     return outcome == forwarded_cancel::forwarded && !st.cancelled();
 }
 
-// The body of wait(): `State` is task_state<T>, or task_base for any_task (R = void).
+// The body of wait(): `State` is task_state<T> or future_state<T>, or task_base for
+// any_task (R = void).
 template <class R, class State>
 awaitable<R> wait_task(boost::intrusive_ptr<State> st) {
     if (!st->done()) {
@@ -62,8 +63,8 @@ awaitable<R> wait_task(boost::intrusive_ptr<State> st) {
 
 struct initiate_any_task_wait {
     template <class Handler>
-    void operator()(Handler&& handler, boost::intrusive_ptr<task_base> st) const {
-        task_base& ref = *st;
+    void operator()(Handler&& handler, boost::intrusive_ptr<future_base> st) const {
+        future_base& ref = *st;
         start_task_wait(ref, std::forward<Handler>(handler), [st = std::move(st)](auto&& h) {
             std::exception_ptr e = st->raw_exception();
             std::move(h)(std::move(e));
@@ -71,11 +72,12 @@ struct initiate_any_task_wait {
     }
 };
 
-template <class T>
+// `State` is task_state<T> or future_state<T>.
+template <class T, class State>
 struct initiate_task_wait {
     template <class Handler>
-    void operator()(Handler&& handler, boost::intrusive_ptr<task_state<T>> st) const {
-        task_base& ref = *st;
+    void operator()(Handler&& handler, boost::intrusive_ptr<State> st) const {
+        future_base& ref = *st;
         start_task_wait(ref, std::forward<Handler>(handler), [st = std::move(st)](auto&& h) {
             std::exception_ptr e = st->raw_exception();
             if constexpr (std::is_void_v<T>) {
@@ -98,6 +100,18 @@ struct initiate_task_wait {
     }
 };
 
+// The async_wait of task<T> and future<T>: `st` is their state.
+template <class T, class State, class Token>
+auto async_wait_state(State* st, Token&& token) {
+    using signature = std::conditional_t<std::is_void_v<T>, void(std::exception_ptr),
+                                         void(std::exception_ptr, T)>;
+    static_assert(std::is_void_v<T> || std::is_default_constructible_v<T>,
+                  "async_wait needs a default-constructible T (its completion passes a T "
+                  "even on failure); use co_await x.wait() instead");
+    return boost::asio::async_initiate<Token, signature>(initiate_task_wait<T, State>{}, token,
+                                                         boost::intrusive_ptr<State>(st));
+}
+
 } // namespace detail
 
 template <std::invocable<const any_task&> F>
@@ -108,7 +122,7 @@ void any_task::add_done_callback(F f) const {
 template <BOOST_ASIO_COMPLETION_TOKEN_FOR(void(std::exception_ptr)) Token>
 auto any_task::async_wait(Token&& token) const {
     return boost::asio::async_initiate<Token, void(std::exception_ptr)>(
-        detail::initiate_any_task_wait{}, token, boost::intrusive_ptr<detail::task_base>(&state()));
+        detail::initiate_any_task_wait{}, token, boost::intrusive_ptr<detail::future_base>(&state()));
 }
 
 inline awaitable<void> any_task::wait() const {
@@ -124,14 +138,7 @@ void task<T>::add_done_callback(F f) const {
 template <class T>
 template <class Token>
 auto task<T>::async_wait(Token&& token) const {
-    using signature = std::conditional_t<std::is_void_v<T>, void(std::exception_ptr),
-                                         void(std::exception_ptr, T)>;
-    static_assert(std::is_void_v<T> || std::is_default_constructible_v<T>,
-                  "task<T>::async_wait needs a default-constructible T (its completion passes "
-                  "a T even on failure); use co_await t.wait() instead");
-    return boost::asio::async_initiate<Token, signature>(
-        detail::initiate_task_wait<T>{}, token,
-        boost::intrusive_ptr<detail::task_state<T>>(&typed_state()));
+    return detail::async_wait_state<T>(&typed_state(), std::forward<Token>(token));
 }
 
 template <class T>

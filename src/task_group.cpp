@@ -1,0 +1,142 @@
+// Copyright (c) 2026 The asyncio for Asio authors.
+// Distributed under the Boost Software License, Version 1.0.
+
+#include <asyncio/detail/loop_service.hpp>
+#include <asyncio/detail/task_group.hpp>
+#include <asyncio/error.hpp>
+
+#include <mutex>
+
+namespace asyncio::detail {
+
+task_group_state::task_group_state(executor_type ex) noexcept : executor_(std::move(ex)) {}
+
+void task_group_state::enter() {
+    std::lock_guard lock(lock_);
+    if (closed_)
+        throw_invalid_state("the task_group has finished");
+    if (aborting_)
+        throw_invalid_state("the task_group is shutting down");
+    ++live_;
+}
+
+void task_group_state::enter_failed() noexcept {
+    wait_op<>* joiner = nullptr;
+    {
+        std::lock_guard lock(lock_);
+        if (--live_ == 0 && joiner_) {
+            joiner = std::exchange(joiner_, nullptr);
+            closed_ = true;
+            joiner->succeed();
+        }
+    }
+    if (joiner)
+        joiner->complete();
+}
+
+void task_group_state::entered(task_base& child) noexcept {
+    bool aborting;
+    {
+        std::lock_guard lock(lock_);
+        aborting = aborting_;
+    }
+    if (aborting)
+        child.cancel();
+}
+
+void task_group_state::set_body(task_base& body) noexcept {
+    std::lock_guard lock(lock_);
+    body_ = &body;
+}
+
+void task_group_state::child_done(task_base& child) noexcept {
+    const bool failed = !child.cancelled() && child.raw_exception();
+    wait_op<>* joiner = nullptr;
+    bool abort = false;
+    {
+        std::lock_guard lock(lock_);
+        if (failed) {
+            try {
+                errors_.push_back(child.raw_exception());
+            } catch (...) {
+                // Out of memory: the failure still aborts the group.
+            }
+            abort = start_abort_locked();
+        } else if (&child == body_ && child.cancelled()) {
+            // The body ended by cancellation: the group is being cancelled.
+            cancelled_ = true;
+            abort = start_abort_locked();
+        }
+        if (&child == body_)
+            body_ = nullptr;
+        if (--live_ == 0 && joiner_) {
+            joiner = std::exchange(joiner_, nullptr);
+            closed_ = true;
+            joiner->succeed();
+        }
+    }
+    if (abort)
+        cancel_children();
+    if (joiner)
+        joiner->complete();
+}
+
+void task_group_state::begin_join() {
+    std::lock_guard lock(lock_);
+    if (joining_)
+        throw_invalid_state("the task_group is already joined");
+    joining_ = true;
+}
+
+void task_group_state::rethrow_outcome() const {
+    std::lock_guard lock(lock_);
+    if (!errors_.empty())
+        throw exception_group("unhandled errors in a task_group", errors_);
+    if (cancelled_)
+        throw_cancelled();
+}
+
+void task_group_state::abandon() noexcept {
+    bool abort;
+    {
+        std::lock_guard lock(lock_);
+        if (joining_)
+            return;
+        joining_ = true;
+        abort = start_abort_locked();
+    }
+    if (abort)
+        cancel_children();
+}
+
+void task_group_state::abort_on_cancel::operator()(boost::asio::cancellation_type_t) const noexcept {
+    bool abort;
+    {
+        std::lock_guard lock(self->lock_);
+        if (op->served())
+            return;
+        self->cancelled_ = true;
+        abort = self->start_abort_locked();
+    }
+    if (abort)
+        self->cancel_children();
+}
+
+bool task_group_state::start_abort_locked() noexcept {
+    if (closed_ || aborting_)
+        return false;
+    aborting_ = true;
+    return true;
+}
+
+void task_group_state::cancel_children() noexcept {
+    try {
+        for (auto& t : loop_service::of(executor_).tasks())
+            if (t->group() == this)
+                t->cancel();
+    } catch (...) {
+        // Out of memory taking the snapshot: the children cannot be cancelled now.
+    }
+}
+
+} // namespace asyncio::detail

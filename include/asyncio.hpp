@@ -7,6 +7,7 @@
 /// Python's asyncio programming model for Boost.Asio: everything at once.
 
 #include <asyncio/acquire_guard.hpp>
+#include <asyncio/as_completed.hpp>
 #include <asyncio/barrier.hpp>
 #include <asyncio/condition.hpp>
 #include <asyncio/config.hpp>
@@ -20,10 +21,12 @@
 #include <asyncio/queue.hpp>
 #include <asyncio/run.hpp>
 #include <asyncio/semaphore.hpp>
+#include <asyncio/shield.hpp>
 #include <asyncio/sleep.hpp>
 #include <asyncio/task.hpp>
 #include <asyncio/task_group.hpp>
 #include <asyncio/timeout.hpp>
+#include <asyncio/wait.hpp>
 #include <asyncio/wait_for.hpp>
 
 #endif // ASYNCIO_HPP

@@ -123,7 +123,10 @@ class future {
     }
 
   private:
+    friend struct detail::task_access;
     using state_type = detail::future_state<T>;
+
+    state_type& typed_state() const noexcept { return *state_; }
 
     template <class E>
     static boost::intrusive_ptr<state_type> make_state(E& ex) {

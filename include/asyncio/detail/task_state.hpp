@@ -76,6 +76,10 @@ class future_base : public boost::intrusive_ref_counter<future_base, boost::thre
 
     bool cancelled() const noexcept { return done() && cancelled_; }
 
+    // Whether it finished with an exception other than cancellation (without counting
+    // as retrieving it).
+    bool failed() const noexcept { return done() && !cancelled_ && exception_; }
+
     // Requests cancellation; false when already done. A future finishes as cancelled
     // at once; a task (see task_base) delivers the request to its coroutine.
     virtual bool cancel() noexcept;

@@ -37,6 +37,7 @@ std::size_t completion_watch::finished_count() const noexcept {
 void completion_watch::finished_one(std::size_t index) noexcept {
     watch_op* woken = nullptr;
     watch_op** tail = &woken;
+    wait_op<std::size_t>* taker = nullptr;
     {
         std::lock_guard lock(lock_);
         order_.push_back(index); // never reallocates: reserved
@@ -50,7 +51,11 @@ void completion_watch::finished_one(std::size_t index) noexcept {
                 tail = &op.woken_next;
             }
         });
+        if ((taker = takers_.pop_front()))
+            taker->succeed(order_[taken_++]);
     }
+    if (taker)
+        taker->complete();
     while (woken) {
         watch_op* next = woken->woken_next;
         woken->complete();

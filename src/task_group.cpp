@@ -109,7 +109,8 @@ void task_group_state::abandon() noexcept {
         cancel_children();
 }
 
-void task_group_state::abort_on_cancel::operator()(boost::asio::cancellation_type_t) const noexcept {
+void task_group_state::abort_on_cancel::operator()(
+    boost::asio::cancellation_type_t) const noexcept {
     bool abort;
     {
         std::lock_guard lock(self->lock_);

@@ -27,8 +27,8 @@ namespace asyncio {
  * task's exception.
  *
  * Watching cancels nothing: cancelling a `next()`, or its timeout expiring, leaves
- * the tasks running. Thread-safe: several coroutines may call `next()`; each call
- * takes the next rank.
+ * the tasks running. Thread-safe: several coroutines may call `next()` at once; each
+ * gets a different result, in the order they called.
  */
 template <class H>
 class as_completed_iterator {
@@ -37,7 +37,7 @@ class as_completed_iterator {
 
     as_completed_iterator(as_completed_iterator&& other) noexcept
         : handles_(std::move(other.handles_)), watch_(std::move(other.watch_)),
-          deadline_(other.deadline_), next_(other.next_.load()) {}
+          deadline_(other.deadline_), claimed_(other.claimed_.load()) {}
     as_completed_iterator& operator=(as_completed_iterator&&) = delete;
 
     ~as_completed_iterator() {
@@ -50,23 +50,35 @@ class as_completed_iterator {
 
     /// Yields the next result to finish, or rethrows that task's exception (a
     /// `cancelled_error` for a cancelled task). Past the timeout, throws
-    /// `timeout_error`; past the last result, `invalid_state_error`.
+    /// `timeout_error`; once every result was taken, `invalid_state_error`. A `next()`
+    /// that is cancelled (or times out) takes nothing: the next call gets that result.
     [[nodiscard]] awaitable<value_type> next() {
         H h = co_await next_task();
         co_return h.result();
     }
 
     /// Yields the next task (or future) to finish, itself (Python 3.13's `async for`
-    /// over `as_completed`).
+    /// over `as_completed`). Same rules as next().
     [[nodiscard]] awaitable<H> next_task() {
-        const std::size_t rank = next_.fetch_add(1, std::memory_order_relaxed);
-        if (rank >= handles_.size())
+        if (claimed_.fetch_add(1, std::memory_order_relaxed) >= handles_.size()) {
+            claimed_.fetch_sub(1, std::memory_order_relaxed);
             detail::throw_invalid_state("as_completed: every result was already taken");
+        }
+        struct unclaim_unless_taken {
+            std::atomic<std::size_t>& claimed;
+            bool taken = false;
+            ~unclaim_unless_taken() {
+                if (!taken)
+                    claimed.fetch_sub(1, std::memory_order_relaxed);
+            }
+        } claim{claimed_};
+        std::size_t index;
         if (deadline_)
-            co_await timeout_at(*deadline_, watch_->wait_until(rank + 1, false));
+            index = co_await timeout_at(*deadline_, watch_->take());
         else
-            co_await watch_->wait_until(rank + 1, false);
-        co_return handles_[watch_->finished(rank)];
+            index = co_await watch_->take();
+        claim.taken = true;
+        co_return handles_[index];
     }
 
     /// Internal: see as_completed().
@@ -79,7 +91,7 @@ class as_completed_iterator {
     std::vector<H> handles_;
     boost::intrusive_ptr<detail::completion_watch> watch_;
     std::optional<std::chrono::steady_clock::time_point> deadline_;
-    std::atomic<std::size_t> next_{0};
+    std::atomic<std::size_t> claimed_{0}; // next() calls under way or done
 };
 
 /// Python's `asyncio.as_completed(tasks)`: see as_completed_iterator. A handle given

@@ -106,7 +106,8 @@ class future {
      * Terminal cancellation cancels the future (as Python's `await future` does).
      */
     template <class Token = boost::asio::default_completion_token_t<executor_type>>
-    auto async_wait(Token&& token = boost::asio::default_completion_token_t<executor_type>()) const {
+    auto
+    async_wait(Token&& token = boost::asio::default_completion_token_t<executor_type>()) const {
         return detail::async_wait_state<T>(state_.get(), std::forward<Token>(token));
     }
 

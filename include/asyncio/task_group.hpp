@@ -89,8 +89,8 @@ class task_group {
                   Token = boost::asio::deferred_t>
     auto async_join(Token&& token = {}) {
         state_->begin_join();
-        return boost::asio::async_initiate<Token, void(std::exception_ptr)>(
-            initiate_join{}, token, state_);
+        return boost::asio::async_initiate<Token, void(std::exception_ptr)>(initiate_join{}, token,
+                                                                            state_);
     }
 
     /// `co_await tg.join()` waits for every child (see async_join); throws

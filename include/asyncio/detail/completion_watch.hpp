@@ -17,8 +17,8 @@
 #include <concepts>
 #include <cstddef>
 #include <memory>
-#include <unordered_set>
 #include <mutex>
+#include <unordered_set>
 #include <vector>
 
 // What wait, as_completed and shield are built on: a watch over futures (tasks) that
@@ -72,6 +72,12 @@ class completion_watch {
         co_await async_wait(count, or_failure);
     }
 
+    // Takes the next finished future nobody took yet: yields its index. Takers are
+    // served in FIFO order, one future each; a cancelled take takes nothing.
+    awaitable<std::size_t> take() {
+        co_return co_await awaitable_wait<std::size_t>(initiate_take{}, this);
+    }
+
     friend void intrusive_ptr_add_ref(completion_watch* p) noexcept {
         p->refs_.fetch_add(1, std::memory_order_relaxed);
     }
@@ -119,6 +125,20 @@ class completion_watch {
     };
 
     explicit completion_watch(std::vector<boost::intrusive_ptr<future_base>> futures);
+    struct initiate_take {
+        template <class Handler, class Deliver>
+        void operator()(Handler&& handler, Deliver deliver, completion_watch* self) const {
+            start_list_wait<wait_op<std::size_t>>(self->lock_, self->takers_,
+                                                  std::forward<Handler>(handler), deliver,
+                                                  [self](auto& sink, waiter*&) {
+                                                      if (self->taken_ == self->order_.size())
+                                                          return false;
+                                                      sink.succeed(self->order_[self->taken_++]);
+                                                      return true;
+                                                  });
+        }
+    };
+
     ~completion_watch() = default;
 
     // Under lock_.
@@ -135,6 +155,8 @@ class completion_watch {
     std::vector<std::size_t> order_; // guarded by lock_; reserved up front
     bool failed_ = false;            // guarded by lock_
     intrusive_list<watch_op> waiters_;
+    std::size_t taken_ = 0; // guarded by lock_: how many take() got
+    intrusive_list<wait_op<std::size_t>> takers_;
 };
 
 // Stops a watch when leaving a scope.

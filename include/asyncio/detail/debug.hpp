@@ -26,8 +26,7 @@
 
 namespace asyncio::detail {
 
-class debug_config
-    : public boost::intrusive_ref_counter<debug_config, boost::thread_safe_counter> {
+class debug_config : public boost::intrusive_ref_counter<debug_config, boost::thread_safe_counter> {
   public:
     using handler_type = std::function<void(std::string_view)>;
 
@@ -77,32 +76,27 @@ class debug_executor {
     const Inner& inner() const noexcept { return inner_; }
 
     template <class Property>
-    auto query(const Property& p) const -> decltype(boost::asio::query(std::declval<const Inner&>(),
-                                                                       p)) {
+    auto query(const Property& p) const
+        -> decltype(boost::asio::query(std::declval<const Inner&>(), p)) {
         return boost::asio::query(inner_, p);
     }
 
     template <class Property>
-    auto require(const Property& p) const
-        -> debug_executor<std::decay_t<decltype(boost::asio::require(std::declval<const Inner&>(),
-                                                                     p))>,
-                          Describe> {
+    auto require(const Property& p) const -> debug_executor<
+        std::decay_t<decltype(boost::asio::require(std::declval<const Inner&>(), p))>, Describe> {
         return {boost::asio::require(inner_, p), describe_, debug_};
     }
 
     template <class Property>
-    auto prefer(const Property& p) const
-        -> debug_executor<std::decay_t<decltype(boost::asio::prefer(std::declval<const Inner&>(),
-                                                                    p))>,
-                          Describe> {
+    auto prefer(const Property& p) const -> debug_executor<
+        std::decay_t<decltype(boost::asio::prefer(std::declval<const Inner&>(), p))>, Describe> {
         return {boost::asio::prefer(inner_, p), describe_, debug_};
     }
 
     template <class F>
     void execute(F&& f) const {
-        boost::asio::execution::execute(inner_,
-                                        timed<std::decay_t<F>>{std::forward<F>(f), describe_,
-                                                               debug_});
+        boost::asio::execution::execute(
+            inner_, timed<std::decay_t<F>>{std::forward<F>(f), describe_, debug_});
     }
 
     friend bool operator==(const debug_executor& a, const debug_executor& b) noexcept {

@@ -92,12 +92,12 @@ class task_group_state {
     std::atomic<std::size_t> refs_{0};
     executor_type executor_;
     mutable spinlock lock_;
-    std::size_t live_ = 0;        // unfinished children
-    bool joining_ = false;        // join() started
-    bool aborting_ = false;       // children are being cancelled
-    bool closed_ = false;         // join() completed
-    bool cancelled_ = false;      // the joiner was cancelled, or the body ended by cancellation
-    task_base* body_ = nullptr;   // with_task_group's body (identity only)
+    std::size_t live_ = 0;      // unfinished children
+    bool joining_ = false;      // join() started
+    bool aborting_ = false;     // children are being cancelled
+    bool closed_ = false;       // join() completed
+    bool cancelled_ = false;    // the joiner was cancelled, or the body ended by cancellation
+    task_base* body_ = nullptr; // with_task_group's body (identity only)
     std::vector<std::exception_ptr> errors_; // in completion order
     wait_op<>* joiner_ = nullptr;
 };
@@ -114,7 +114,9 @@ void task_group_state::async_join(Handler&& handler, Deliver deliver) {
             return true;
         },
         [this](wait_op<>& op) { joiner_ = &op; },
-        [this](wait_op<>& op) { return abort_on_cancel{this, &op}; });
+        [this](wait_op<>& op) {
+            return abort_on_cancel{this, &op};
+        });
 }
 
 } // namespace asyncio::detail

@@ -5,10 +5,10 @@
 #define ASYNCIO_DETAIL_TASK_STATE_HPP
 
 #include <asyncio/config.hpp>
+#include <asyncio/detail/debug.hpp>
 #include <asyncio/detail/executor.hpp>
 #include <asyncio/detail/identity.hpp>
 #include <asyncio/detail/intrusive_list.hpp>
-#include <asyncio/detail/debug.hpp>
 #include <asyncio/detail/loop_service.hpp>
 #include <asyncio/detail/spinlock.hpp>
 #include <asyncio/detail/waiter.hpp>
@@ -139,11 +139,11 @@ class future_base : public boost::intrusive_ref_counter<future_base, boost::thre
 
     mutable spinlock lock_;
     std::atomic<std::uint8_t> status_{pending_status};
-    bool cancelled_ = false;                   // written before status_ becomes done
+    bool cancelled_ = false;                     // written before status_ becomes done
     mutable std::atomic<bool> retrieved_{false}; // whether anyone looked at exception_
-    std::exception_ptr exception_;             // written before status_ becomes done
-    executor_type executor_;                   // guarded by lock_ (see get_executor)
-    intrusive_list<waiter> waiters_;           // guarded by lock_
+    std::exception_ptr exception_;               // written before status_ becomes done
+    executor_type executor_;                     // guarded by lock_ (see get_executor)
+    intrusive_list<waiter> waiters_;             // guarded by lock_
     boost::intrusive_ptr<const debug_config> debug_;
 };
 
@@ -356,8 +356,8 @@ class task_starter {
             st = nullptr;
             if (const debug_config* debug = raw->debug()) {
                 // Debug mode: every step of the coroutine is timed.
-                debug_executor<executor_type, describe_task> timed(
-                    std::move(ex), describe_task(raw), debug);
+                debug_executor<executor_type, describe_task> timed(std::move(ex),
+                                                                   describe_task(raw), debug);
                 boost::asio::co_spawn(executor_type(std::move(timed)), std::move(coroutine),
                                       std::move(completion));
             } else {
@@ -380,8 +380,7 @@ class task_starter {
 // `group`, as a child of that task group (which counted it already).
 template <class T>
 boost::intrusive_ptr<task_state<T>> spawn_task(task_placement place, awaitable<T> body,
-                                               std::string name,
-                                               task_group_state* group = nullptr,
+                                               std::string name, task_group_state* group = nullptr,
                                                bool group_body = false) {
     boost::intrusive_ptr<task_state<T>> st(new task_state<T>(place.executor, place.loop));
     if (!name.empty())

@@ -9,6 +9,7 @@
 #include <asyncio/acquire_guard.hpp>
 #include <asyncio/as_completed.hpp>
 #include <asyncio/barrier.hpp>
+#include <asyncio/callbacks.hpp>
 #include <asyncio/condition.hpp>
 #include <asyncio/config.hpp>
 #include <asyncio/debug.hpp>
@@ -25,6 +26,7 @@
 #include <asyncio/sleep.hpp>
 #include <asyncio/task.hpp>
 #include <asyncio/task_group.hpp>
+#include <asyncio/threads.hpp>
 #include <asyncio/timeout.hpp>
 #include <asyncio/wait.hpp>
 #include <asyncio/wait_for.hpp>

@@ -3,6 +3,8 @@
 
 // The core hot paths, with this library and with the best hand-written raw Asio:
 //   spawn    - spawn N tasks, then await each one;
+//   task_group - spawn N tasks in a task group and await them all (raw Asio: co_spawn
+//              with a completion counter);
 //   gather   - gather N coroutines that each yield 10 times;
 //   wait_for - N sequential wait_for(op, 1s) where op finishes at once.
 // Prints one line per workload and implementation: "<workload> <impl> <seconds>".
@@ -41,6 +43,11 @@ awaitable<int> leaf(int i) {
     co_return i;
 }
 
+awaitable<void> adder(int i, long& sum) {
+    sum += i;
+    co_return;
+}
+
 awaitable<void> yielder() {
     auto ex = co_await asio::this_coro::executor;
     for (int i = 0; i < gather_yields; ++i)
@@ -57,6 +64,16 @@ awaitable<long> spawn_asyncio() {
     long sum = 0;
     for (auto& t : tasks)
         sum += co_await t.wait();
+    co_return sum;
+}
+
+awaitable<long> task_group_asyncio() {
+    long sum = 0;
+    co_await asyncio::with_task_group([&](asyncio::task_group& tg) -> awaitable<void> {
+        for (int i = 0; i < spawn_n; ++i)
+            tg.create_task(adder(i, sum));
+        co_return;
+    });
     co_return sum;
 }
 
@@ -86,6 +103,23 @@ awaitable<long> spawn_raw() {
     for (int i = 0; i < spawn_n; ++i)
         asio::co_spawn(ex, leaf(i), [&](std::exception_ptr, int v) {
             sum += v;
+            if (--remaining == 0)
+                done.cancel();
+        });
+    try {
+        co_await done.async_wait(asio::deferred); // cancelled by the last completion
+    } catch (const boost::system::system_error&) {
+    }
+    co_return sum;
+}
+
+awaitable<long> task_group_raw() {
+    auto ex = co_await asio::this_coro::executor;
+    long sum = 0;
+    int remaining = spawn_n;
+    asio::steady_timer done(ex, asio::steady_timer::time_point::max());
+    for (int i = 0; i < spawn_n; ++i)
+        asio::co_spawn(ex, adder(i, sum), [&](std::exception_ptr) {
             if (--remaining == 0)
                 done.cancel();
         });
@@ -132,6 +166,7 @@ int main(int argc, char** argv) {
     return bench::run(argc, argv,
                       {
                           {"spawn", spawn_asyncio, spawn_raw, spawn_sum},
+                          {"task_group", task_group_asyncio, task_group_raw, spawn_sum},
                           {"gather", gather_asyncio, gather_raw, gather_n},
                           {"wait_for", wait_for_asyncio, wait_for_raw, wait_for_sum},
                       });

@@ -30,6 +30,19 @@ async def spawn():
     assert total == SPAWN_N * (SPAWN_N - 1) // 2
 
 
+async def task_group():
+    total = 0
+
+    async def adder(i):
+        nonlocal total
+        total += i
+
+    async with asyncio.TaskGroup() as tg:
+        for i in range(SPAWN_N):
+            tg.create_task(adder(i))
+    assert total == SPAWN_N * (SPAWN_N - 1) // 2
+
+
 async def gather():
     await asyncio.gather(*(yielder() for _ in range(GATHER_N)))
 
@@ -41,7 +54,7 @@ async def wait_for():
     assert total == WAIT_FOR_N * (WAIT_FOR_N - 1) // 2
 
 
-WORKLOADS = {"spawn": spawn, "gather": gather, "wait_for": wait_for}
+WORKLOADS = {"spawn": spawn, "task_group": task_group, "gather": gather, "wait_for": wait_for}
 
 
 if __name__ == "__main__":

@@ -67,16 +67,21 @@ inline double time_on_asyncio(const std::function<awaitable<long>()>& make, long
 
 // The main() of a benchmark program: runs the selected workloads, interleaving the
 // two versions, `repetitions` times each.
+// Usage: <program> [workload|all] [repetitions] [asyncio|raw_asio|both]
 inline int run(int argc, char** argv, std::initializer_list<workload> workloads) {
     const std::string only = argc > 1 ? argv[1] : "all";
     const int reps = argc > 2 ? std::atoi(argv[2]) : 5;
+    const std::string impl = argc > 3 ? argv[3] : "both"; // asyncio, raw_asio or both
     for (const auto& w : workloads) {
         if (only != "all" && only != w.name)
             continue;
         for (int r = 0; r < reps; ++r) {
-            std::printf("%s asyncio %.6f\n", w.name,
-                        time_on_asyncio(w.asyncio_version, w.expected));
-            std::printf("%s raw_asio %.6f\n", w.name, time_on_raw_loop(w.raw_version, w.expected));
+            if (impl != "raw_asio")
+                std::printf("%s asyncio %.6f\n", w.name,
+                            time_on_asyncio(w.asyncio_version, w.expected));
+            if (impl != "asyncio")
+                std::printf("%s raw_asio %.6f\n", w.name,
+                            time_on_raw_loop(w.raw_version, w.expected));
             std::fflush(stdout);
         }
     }

@@ -23,17 +23,21 @@ examples=(
     "say_after_concurrent:seed 001"
     "coroutine_objects:seed 002"
     "gather_and_wait_for:seed 002"
+    "to_thread_blocking:seed 002"
     "await_coroutine:seed 003"
     "event_loop:seed 003"
     "fetch_data_sequential:seed 003"
     "fetch_data_tasks:seed 003"
     "fetch_data_gather:seed 003"
+    "task_group_fetch:seed 003"
+    "future_result:seed 003"
     "lock_shared_resource:seed 003"
     "semaphore_access:seed 003"
     "event_signal:seed 003"
     "fetch_and_print_numbers:seed 004"
     "run_until_complete:seed 004"
     "producer_consumer:asyncio.Queue docs"
+    "task_group_fan_out:our own"
 )
 
 # Which examples to run: all, or those named on the command line.

@@ -44,8 +44,16 @@ bool promises_one_thread(asio::execution_context& ctx) {
 using io_executor = asio::io_context::executor_type;
 using pool_executor = asio::thread_pool::executor_type;
 
-// The executor a strand in `ex` wraps, or null when `ex` is not a strand we know.
+// The executor a strand in `ex` wraps, or null when `ex` is not a strand we know. A
+// task's coroutine in debug mode sees its executor wrapped for timing: looked through.
 const executor_type* strand_inner(const executor_type& ex, executor_type& storage) {
+    if (auto* d = ex.target<debug_executor<executor_type, describe_task>>()) {
+        storage = d->inner();
+        executor_type inner;
+        if (const executor_type* s = strand_inner(storage, inner))
+            storage = *s;
+        return &storage;
+    }
     if (auto* s = ex.target<asio::strand<io_executor>>())
         return &(storage = s->get_inner_executor());
     if (auto* s = ex.target<asio::strand<pool_executor>>())

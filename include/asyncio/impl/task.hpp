@@ -100,11 +100,19 @@ struct initiate_task_wait {
     }
 };
 
+template <class T>
+struct task_wait_signature {
+    using type = void(std::exception_ptr, T);
+};
+template <>
+struct task_wait_signature<void> {
+    using type = void(std::exception_ptr);
+};
+
 // The async_wait of task<T> and future<T>: `st` is their state.
 template <class T, class State, class Token>
 auto async_wait_state(State* st, Token&& token) {
-    using signature = std::conditional_t<std::is_void_v<T>, void(std::exception_ptr),
-                                         void(std::exception_ptr, T)>;
+    using signature = typename task_wait_signature<T>::type;
     static_assert(std::is_void_v<T> || std::is_default_constructible_v<T>,
                   "async_wait needs a default-constructible T (its completion passes a T "
                   "even on failure); use co_await x.wait() instead");

@@ -11,7 +11,9 @@
 #include <asyncio/sleep.hpp>
 #include <asyncio/task.hpp>
 
+#include <boost/asio/execution/context.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/query.hpp>
 #include <boost/asio/this_coro.hpp>
 
 #include <unistd.h>
@@ -119,6 +121,12 @@ asyncio::run_options debug_to(warnings& w) {
     opts.debug = true;
     opts.debug_handler = w.handler();
     return opts;
+}
+
+// The io_context the calling coroutine runs on (the loop itself, not the task's strand).
+awaitable<asio::io_context*> loop_of_this_coroutine() {
+    auto ex = co_await asio::this_coro::executor;
+    co_return &static_cast<asio::io_context&>(asio::query(ex, asio::execution::context));
 }
 
 // Yields once `pred()` holds (within 5 s); whether it did.
@@ -409,23 +417,32 @@ BOOST_AUTO_TEST_CASE(cancelled_timer_does_not_keep_its_loop_running) {
 }
 
 ASYNCIO_TEST_CASE_OPTS(cancel_racing_the_due_time_settles_each_timer_exactly_once, .threads = 4) {
-    auto ex = co_await asio::this_coro::executor;
+    // On the loop itself, not on this task's strand, which the wait below would block.
+    auto& loop = *co_await loop_of_this_coroutine();
     constexpr int n = 200;
     std::array<std::atomic<int>, n> runs{};
     std::array<bool, n> cancel_result{};
     std::vector<asyncio::timer_handle> handles;
     const auto start = clock_type::now() + 2ms;
     for (int i = 0; i < n; ++i)
-        handles.push_back(asyncio::call_at(ex, start + std::chrono::microseconds(100 * i),
+        handles.push_back(asyncio::call_at(loop, start + std::chrono::microseconds(100 * i),
                                            [&runs, i] { ++runs[i]; }));
-    // Cancels each at about its due time, from outside the loop.
+    // Cancels each at about its due time (from 200 µs early to 80 µs late), from outside
+    // the loop.
+    std::atomic<bool> cancelled_all{false};
     std::thread canceller([&] {
         for (int i = 0; i < n; ++i) {
-            std::this_thread::sleep_until(handles[i].when());
+            std::this_thread::sleep_until(handles[i].when() - 200us +
+                                          std::chrono::microseconds(40 * (i % 8)));
             cancel_result[i] = handles[i].cancel();
         }
+        cancelled_all = true;
     });
+    auto canceller_done = [&cancelled_all] { return cancelled_all.load(); };
+    auto wait_canceller = until(canceller_done);
+    const bool canceller_ended = co_await std::move(wait_canceller);
     canceller.join();
+    ASYNCIO_CHECK(canceller_ended);
     int cancelled = 0;
     for (int i = 0; i < n; ++i)
         cancelled += cancel_result[i];
@@ -453,18 +470,25 @@ ASYNCIO_TEST_CASE_OPTS(hundreds_of_timers_from_a_four_thread_loop_each_run_once,
     constexpr int workers = 8, each = 50, n = workers * each;
     std::array<std::atomic<int>, n> runs{};
     std::atomic<int> total{0};
+    auto& loop = *co_await loop_of_this_coroutine();
     auto worker = [&](int w) -> awaitable<void> {
-        auto ex = co_await asio::this_coro::executor;
+        auto ex = co_await asio::this_coro::executor; // the worker's strand
         for (int j = 0; j < each; ++j) {
             const int i = w * each + j;
             auto fn = [&runs, &total, i] {
                 ++runs[i];
                 ++total;
             };
-            if (j % 2 == 0)
+            // On the worker's strand or on the loop itself; after a delay or at a time.
+            if (j % 4 == 0)
                 (void)asyncio::call_later(ex, std::chrono::milliseconds(j % 10), fn);
-            else
+            else if (j % 4 == 1)
+                (void)asyncio::call_later(loop, std::chrono::milliseconds(j % 10), fn);
+            else if (j % 4 == 2)
                 (void)asyncio::call_at(ex, clock_type::now() + std::chrono::milliseconds(j % 7),
+                                       fn);
+            else
+                (void)asyncio::call_at(loop, clock_type::now() + std::chrono::milliseconds(j % 7),
                                        fn);
             if (j % 10 == 0)
                 co_await asyncio::sleep(0s);
@@ -485,14 +509,14 @@ ASYNCIO_TEST_CASE_OPTS(hundreds_of_timers_from_a_four_thread_loop_each_run_once,
 
 ASYNCIO_TEST_CASE_OPTS(call_soon_from_tasks_and_a_thread_on_a_four_thread_loop_runs_each_once,
                        .threads = 4) {
-    auto ex = co_await asio::this_coro::executor;
+    auto& loop = *co_await loop_of_this_coroutine(); // callbacks run on all four threads
     constexpr int per_source = 250, sources = 5, n = per_source * sources;
     std::array<std::atomic<int>, n> runs{};
     std::atomic<int> total{0};
     auto schedule = [&](int source) {
         for (int j = 0; j < per_source; ++j) {
             const int i = source * per_source + j;
-            (void)asyncio::call_soon(ex, [&runs, &total, i] {
+            (void)asyncio::call_soon(loop, [&runs, &total, i] {
                 ++runs[i];
                 ++total;
             });

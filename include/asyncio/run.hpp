@@ -28,7 +28,7 @@ struct run_options {
     bool debug = false;
 
     /// With `debug`: receives each warning; empty means stderr (see debug_options).
-    std::function<void(std::string_view)> debug_handler;
+    std::function<void(std::string_view)> debug_handler = {};
 
     /// With `debug`: a step of a task that runs longer than this is reported.
     std::chrono::steady_clock::duration slow_callback_duration = std::chrono::milliseconds(100);

@@ -46,7 +46,7 @@ struct callback_state::call {
         }
     }
 
-    void operator()(boost::system::error_code = {}) { std::exchange(self, nullptr)->run(ex); }
+    void operator()() { std::exchange(self, nullptr)->run(ex); }
 };
 
 void callback_state::schedule(const executor_type& ex, bool timed) {
@@ -55,11 +55,13 @@ void callback_state::schedule(const executor_type& ex, bool timed) {
         boost::asio::post(ex, call(self, ex));
         return;
     }
-    timer_ = std::make_unique<callback_timer>(is_serialized(ex) ? ex : new_strand(ex));
-    boost::asio::post(timer_->strand, [c = call(self, ex)]() mutable {
-        auto& timer = c.self->timer_->timer;
-        timer.expires_at(c.self->when_);
-        timer.async_wait(std::move(c));
+    auto timer = std::make_shared<callback_timer>(is_serialized(ex) ? ex : new_strand(ex));
+    timer_ = timer;
+    boost::asio::post(timer->strand, [timer, c = call(self, ex)]() mutable {
+        timer->timer.expires_at(c.self->when_);
+        timer->timer.async_wait([timer, c = std::move(c)](boost::system::error_code) mutable {
+            std::move(c)();
+        });
     });
 }
 
@@ -67,11 +69,10 @@ bool callback_state::cancel() noexcept {
     std::uint8_t expected = pending_status;
     if (!status_.compare_exchange_strong(expected, cancelled_status, std::memory_order_acq_rel))
         return false;
-    if (timer_) {
+    // Pending still, so its handlers (and their loop) still live: release the timer early.
+    if (auto timer = timer_.lock()) {
         try {
-            boost::asio::post(timer_->strand, [self = boost::intrusive_ptr<callback_state>(this)] {
-                self->timer_->timer.cancel();
-            });
+            boost::asio::post(timer->strand, [timer] { timer->timer.cancel(); });
         } catch (...) {
             // Out of memory: the timer just runs out (the call is prevented anyway).
         }

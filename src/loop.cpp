@@ -196,6 +196,12 @@ executor_type strip_strand(const executor_type& ex) {
     return strand_inner(ex, inner) ? inner : ex;
 }
 
+executor_type without_debug_wrapper(const executor_type& ex) {
+    if (auto* d = ex.target<debug_executor<executor_type, describe_task>>())
+        return d->inner();
+    return ex;
+}
+
 task_placement place_task(const executor_type& ex) {
     auto& loop = loop_service::of(ex);
     if (auto* io = ex.target<io_executor>())

@@ -8,6 +8,28 @@
 #include <mutex>
 
 namespace asyncio::detail {
+namespace {
+
+// What create_task throws on an aborting group. A child (or the body) that was still
+// running when the group began to abort may hit it before it sees its own
+// cancellation (on a multi-threaded loop): such an error is part of the abort, not a
+// failure of its own.
+class group_shutting_down final : public invalid_state_error {
+  public:
+    group_shutting_down() : invalid_state_error("the task_group is shutting down") {}
+};
+
+bool is_shutting_down(const std::exception_ptr& e) noexcept {
+    try {
+        std::rethrow_exception(e);
+    } catch (const group_shutting_down&) {
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
+} // namespace
 
 task_group_state::task_group_state(executor_type ex) noexcept : executor_(std::move(ex)) {}
 
@@ -16,7 +38,7 @@ void task_group_state::enter() {
     if (closed_)
         throw_invalid_state("the task_group has finished");
     if (aborting_)
-        throw_invalid_state("the task_group is shutting down");
+        throw group_shutting_down();
     ++live_;
 }
 
@@ -50,11 +72,14 @@ void task_group_state::set_body(task_base& body) noexcept {
 }
 
 void task_group_state::child_done(task_base& child) noexcept {
-    const bool failed = !child.cancelled() && child.raw_exception();
+    bool failed = !child.cancelled() && child.raw_exception();
+    const bool maybe_abort_echo = failed && is_shutting_down(child.raw_exception());
     wait_op<>* joiner = nullptr;
     bool abort = false;
     {
         std::lock_guard lock(lock_);
+        if (maybe_abort_echo && aborting_)
+            failed = false; // see group_shutting_down
         if (failed) {
             try {
                 errors_.push_back(child.raw_exception());

@@ -998,9 +998,11 @@ BOOST_AUTO_TEST_CASE(async_join_with_use_future_on_a_raw_io_context) {
 // --- cancellation racing completion ------------------------------------------------
 
 // A group whose body returns 7 and whose one child finishes after `turns` turns,
-// calling `last_act()` just before it returns.
-template <class F>
-awaitable<int> group_with_one_child(int turns, child_count& c, F last_act) {
+// calling `last_act()` just before it returns; `after_done()` is the child's done
+// callback.
+template <class F, class G = void (*)()>
+awaitable<int> group_with_one_child(
+    int turns, child_count& c, F last_act, G after_done = [] {}) {
     auto child = [&]() -> awaitable<void> {
         co_await counted_child(c, turns);
         last_act();
@@ -1013,7 +1015,9 @@ awaitable<int> group_with_one_child(int turns, child_count& c, F last_act) {
         // body turns it into what it should have seen, its cancellation.
         bool rejected = false;
         try {
-            (void)tg.create_task(child());
+            auto t = tg.create_task(child());
+            // By copy: the callback may run once this coroutine is gone.
+            t.add_done_callback([after_done](const asyncio::task<void>&) { after_done(); });
         } catch (const asyncio::invalid_state_error&) {
             rejected = true;
         }
@@ -1060,6 +1064,20 @@ ASYNCIO_TEST_CASE(cancelling_the_caller_as_the_last_child_finishes_ends_exactly_
             BOOST_TEST(c.started.load() == 1);
             BOOST_TEST(c.exited.load() == 1);
         }
+        // The child's done callback cancels the caller, right after the child finished.
+        {
+            child_count c;
+            asyncio::task<int> outer;
+            auto nothing = [] {};
+            auto cancel_outer = [&outer] { outer.cancel(); };
+            auto body = group_with_one_child(turns, c, nothing, cancel_outer);
+            outer = co_await asyncio::create_task(std::move(body));
+            const int v = co_await one_consistent_ending(outer);
+            values += v;
+            cancellations += 1 - v;
+            co_await settle(); // the callback ran
+            BOOST_TEST(c.exited.load() == 1);
+        }
         // Another task cancels the caller after `k` turns, around the child's end.
         for (int k = 0; k < 8; ++k) {
             child_count c;
@@ -1078,7 +1096,7 @@ ASYNCIO_TEST_CASE(cancelling_the_caller_as_the_last_child_finishes_ends_exactly_
         }
     }
     BOOST_TEST_MESSAGE("values " << values << ", cancellations " << cancellations);
-    BOOST_TEST(values + cancellations == 6 * 9);
+    BOOST_TEST(values + cancellations == 6 * 10);
     BOOST_TEST(cancellations > 0); // cancelling at once, before the child ended, cancels
 }
 

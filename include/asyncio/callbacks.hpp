@@ -7,6 +7,7 @@
 #include <asyncio/config.hpp>
 #include <asyncio/detail/callback.hpp>
 #include <asyncio/detail/chrono.hpp>
+#include <asyncio/detail/decayed_invocable.hpp>
 #include <asyncio/task.hpp>
 
 #include <chrono>
@@ -60,8 +61,7 @@ class timer_handle : public handle {
 /// single-threaded loop). An exception escaping `fn` is reported on stderr, as
 /// Python's default exception handler does, and the loop goes on.
 template <executor_or_context E, class F, class... Args>
-requires std::invocable < std::decay_t<F>
-&, std::decay_t<Args>&... > handle call_soon(E&& ex, F&& fn, Args&&... args) {
+requires detail::decayed_invocable<F, Args...> handle call_soon(E&& ex, F&& fn, Args&&... args) {
     return handle(detail::schedule_callback(
         detail::callback_executor(ex), std::nullopt,
         detail::bind_callback(std::forward<F>(fn), std::forward<Args>(args)...)));
@@ -70,9 +70,8 @@ requires std::invocable < std::decay_t<F>
 /// Python's `loop.call_at(when, fn, *args)`: schedules `fn(args...)` on `ex` for the
 /// time point `when` (of the steady clock). Thread-safe.
 template <executor_or_context E, class F, class... Args>
-requires std::invocable < std::decay_t<F>
-&, std::decay_t<Args>&... > timer_handle call_at(E&& ex, std::chrono::steady_clock::time_point when,
-                                                 F&& fn, Args&&... args) {
+requires detail::decayed_invocable<F, Args...> timer_handle
+call_at(E&& ex, std::chrono::steady_clock::time_point when, F&& fn, Args&&... args) {
     return timer_handle(detail::schedule_callback(
         detail::callback_executor(ex), when,
         detail::bind_callback(std::forward<F>(fn), std::forward<Args>(args)...)));
@@ -81,10 +80,8 @@ requires std::invocable < std::decay_t<F>
 /// Python's `loop.call_later(delay, fn, *args)`: schedules `fn(args...)` on `ex` after
 /// `delay` (a non-positive delay means as soon as possible). Thread-safe.
 template <executor_or_context E, class Rep, class Period, class F, class... Args>
-requires std::invocable < std::decay_t<F>
-&, std::decay_t<Args>&... > timer_handle call_later(E&& ex,
-                                                    std::chrono::duration<Rep, Period> delay,
-                                                    F&& fn, Args&&... args) {
+requires detail::decayed_invocable<F, Args...> timer_handle
+call_later(E&& ex, std::chrono::duration<Rep, Period> delay, F&& fn, Args&&... args) {
     return call_at(std::forward<E>(ex), detail::deadline_after(delay), std::forward<F>(fn),
                    std::forward<Args>(args)...);
 }

@@ -5,6 +5,7 @@
 #define ASYNCIO_THREADS_HPP
 
 #include <asyncio/config.hpp>
+#include <asyncio/detail/decayed_invocable.hpp>
 #include <asyncio/future.hpp>
 #include <asyncio/task.hpp>
 
@@ -17,6 +18,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -29,13 +31,16 @@ namespace detail {
 // joined when the loop (its execution context) is destroyed.
 executor_type default_thread_pool(const executor_type& loop_ex);
 
-// Runs `f` on `target` and waits for it through a future on the caller's executor:
-// cancelling the caller cancels the future (the caller resumes at once), while `f`
-// runs to its end and its outcome is dropped.
+// Runs `f` on `target` (none: the default pool of the caller's loop) and waits for it
+// through a future on the caller's executor: cancelling the caller cancels the future
+// (the caller resumes at once), while `f` runs to its end and its outcome is dropped.
 template <class F>
-awaitable<std::invoke_result_t<F&>> run_on(executor_type target, F f) {
+awaitable<std::invoke_result_t<F&>> run_on(std::optional<executor_type> target, F f) {
     using R = std::invoke_result_t<F&>;
-    future<R> result(co_await boost::asio::this_coro::executor);
+    auto caller = co_await boost::asio::this_coro::executor;
+    if (!target)
+        target = default_thread_pool(caller);
+    future<R> result(caller);
     auto run = [result, f = std::move(f)]() mutable {
         auto& st = task_access::state(result);
         try {
@@ -49,7 +54,7 @@ awaitable<std::invoke_result_t<F&>> run_on(executor_type target, F f) {
             st.try_set_exception(std::current_exception());
         }
     };
-    boost::asio::post(target, std::move(run));
+    boost::asio::post(*target, std::move(run));
     co_return co_await result.wait();
 }
 
@@ -71,22 +76,21 @@ std::size_t default_thread_pool_size() noexcept;
  * Python's `await asyncio.to_thread(fn, *args)`: runs `fn(args...)` on the loop's
  * default thread pool and yields its result (or rethrows its exception).
  *
- * `fn` and `args` are moved to the pool thread. Cancelling the awaiting coroutine
+ * `fn` and `args` are copied (or moved) into the returned awaitable at the call, then
+ * moved to the pool thread. Cancelling the awaiting coroutine
  * returns control at once with the cancellation; `fn` itself runs to its end (a
  * thread cannot be interrupted) and its result is dropped. The pool is created on
  * first use and joined when the loop is destroyed.
  */
 template <class F, class... Args>
-requires std::invocable < std::decay_t<F>
-&, std::decay_t<Args>&... >
-       [[nodiscard]] auto to_thread(F&& fn, Args&&... args)
-           -> awaitable<std::invoke_result_t<std::decay_t<F>&, std::decay_t<Args>&...>> {
+requires detail::decayed_invocable<F, Args...>
+[[nodiscard]] auto to_thread(F&& fn, Args&&... args) {
+    // Copied (or moved) here, at the call: the awaitable may be awaited later.
     auto call = [fn = std::forward<F>(fn),
                  args = std::make_tuple(std::forward<Args>(args)...)]() mutable {
         return std::apply(fn, args);
     };
-    auto pool = detail::default_thread_pool(co_await boost::asio::this_coro::executor);
-    co_return co_await detail::run_on(std::move(pool), std::move(call));
+    return detail::run_on(std::nullopt, std::move(call));
 }
 
 /**
@@ -95,9 +99,8 @@ requires std::invocable < std::decay_t<F>
  * its result. Same cancellation rule as to_thread.
  */
 template <executor_or_context E, class F>
-requires std::invocable < std::decay_t<F>
-& > [[nodiscard]] auto run_in_executor(E&& ex, F&& fn)
-        -> awaitable<std::invoke_result_t<std::decay_t<F>&>> {
+requires detail::decayed_invocable<F>
+[[nodiscard]] auto run_in_executor(E&& ex, F&& fn) {
     return detail::run_on(detail::executor_of(ex), std::decay_t<F>(std::forward<F>(fn)));
 }
 

@@ -5,6 +5,7 @@
 #define ASYNCIO_DETAIL_CALLBACK_HPP
 
 #include <asyncio/config.hpp>
+#include <asyncio/detail/executor.hpp>
 
 #include <boost/asio/execution_context.hpp>
 #include <boost/smart_ptr/intrusive_ptr.hpp>
@@ -59,7 +60,10 @@ class callback_state
 
     std::chrono::steady_clock::time_point when_;
     std::atomic<std::uint8_t> status_{pending_status};
-    std::unique_ptr<callback_timer> timer_; // set by schedule(), before any other use
+    // Set by schedule(), before any other use. The timer belongs to the loop: the
+    // handlers waiting on it own it, so that it dies with them, even when a handle
+    // outlives the loop.
+    std::weak_ptr<callback_timer> timer_;
 };
 
 template <class F>
@@ -84,12 +88,14 @@ schedule_callback(const executor_type& ex,
     return st;
 }
 
+// Where a callback runs: `ex` (the loop's own executor when a task's coroutine passes
+// the executor it sees in debug mode, so that the callback is timed as itself).
 template <class E>
 executor_type callback_executor(E& ex) {
     if constexpr (std::is_convertible_v<E&, boost::asio::execution_context&>)
         return ex.get_executor();
     else
-        return ex;
+        return without_debug_wrapper(ex);
 }
 
 // fn(args...) as a nullary callable.

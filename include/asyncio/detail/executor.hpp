@@ -38,6 +38,9 @@ task_placement place_child_task(const executor_type& ex);
 // The executor underneath `ex` when it is a strand, else `ex`.
 executor_type strip_strand(const executor_type& ex);
 
+// `ex` without the timing wrapper a task's coroutine sees in debug mode.
+executor_type without_debug_wrapper(const executor_type& ex);
+
 } // namespace asyncio::detail
 
 #endif // ASYNCIO_DETAIL_EXECUTOR_HPP

@@ -44,13 +44,23 @@ def main():
     results = defaultdict(lambda: defaultdict(list))
     uvloop_python = "/usr/bin/python3"
     with_uvloop = os.path.exists(uvloop_python) and has_uvloop(uvloop_python)
-    for suite in SUITES:
+    for suite in SUITES if args.workload != "memory_per_task" else []:
         binary = os.path.join(args.build_dir, "bench", "bench_" + suite)
         script = os.path.join(HERE, suite + ".py")
         collect([binary, args.workload, str(args.reps)], results)
         collect([args.python, script, args.workload, str(args.reps)], results)
         if with_uvloop:
             collect([uvloop_python, script, args.workload, str(args.reps), "--uvloop"], results)
+
+    # Memory per live task: one measurement per implementation (it does not vary).
+    memory = defaultdict(lambda: defaultdict(list))
+    if args.workload in ("all", "memory_per_task"):
+        binary = os.path.join(args.build_dir, "bench", "bench_memory")
+        script = os.path.join(HERE, "memory.py")
+        collect([binary, "memory_per_task"], memory)
+        collect([args.python, script, "memory_per_task"], memory)
+        if with_uvloop:
+            collect([uvloop_python, script, "memory_per_task", "20000", "--uvloop"], memory)
 
     print(f"Medians of {args.reps} runs, seconds (lower is better).\n")
     print("| workload | asyncio (C++) | raw Asio | Python asyncio | uvloop | "
@@ -65,6 +75,18 @@ def main():
         speedup = f"{py / ours:.1f}x" if ours and py else "-"
         print(f"| {workload} | {fmt(ours)} | {fmt(raw)} | {fmt(py)} | {fmt(uv)} | {ratio} | {speedup} |")
 
+    for workload, impls in memory.items():
+        v = {impl: values[0] for impl, values in impls.items()}
+        ours, raw = v.get("asyncio"), v.get("raw_asio")
+        fmt = lambda x: f"{x:.0f}" if x is not None else "-"
+        print(f"\nMemory per live task, bytes (heap growth / tasks; Python: tracemalloc).\n")
+        print("| workload | asyncio (C++) | raw Asio | Python asyncio | uvloop | asyncio / raw Asio |")
+        print("|---|---|---|---|---|---|")
+        ratio = f"{ours / raw:.2f}" if ours and raw else "-"
+        print(f"| {workload} | {fmt(ours)} | {fmt(raw)} | {fmt(v.get('python'))} | "
+              f"{fmt(v.get('uvloop'))} | {ratio} |")
+
 
 if __name__ == "__main__":
     main()
+

@@ -59,9 +59,8 @@ void callback_state::schedule(const executor_type& ex, bool timed) {
     timer_ = timer;
     boost::asio::post(timer->strand, [timer, c = call(self, ex)]() mutable {
         timer->timer.expires_at(c.self->when_);
-        timer->timer.async_wait([timer, c = std::move(c)](boost::system::error_code) mutable {
-            std::move(c)();
-        });
+        timer->timer.async_wait(
+            [timer, c = std::move(c)](boost::system::error_code) mutable { std::move(c)(); });
     });
 }
 

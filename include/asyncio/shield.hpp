@@ -32,7 +32,10 @@ template <detail::future_handle H>
 }
 
 /// Python's `await asyncio.shield(coro)`: runs `aw` as a task on the caller's loop and
-/// shields it (see the other overload).
+/// shields it (see the other overload). Unlike Python's, which creates the task at the
+/// call, the task starts when the returned coroutine first runs (C++ coroutines are
+/// lazy): under an already expired `wait_for`/`timeout`, which never starts its
+/// coroutine, `aw` does not run. Create the task first and shield it to be sure it runs.
 template <class T>
 [[nodiscard]] awaitable<T> shield(awaitable<T> aw) {
     auto t = co_await create_task(std::move(aw));

@@ -8,6 +8,9 @@ namespace asyncio::detail {
 completion_watch::completion_watch(std::vector<boost::intrusive_ptr<future_base>> futures)
     : futures_(std::move(futures)), nodes_(new node[futures_.size()]) {
     order_.reserve(futures_.size());
+}
+
+void completion_watch::start() {
     for (std::size_t i = 0; i < futures_.size(); ++i) {
         nodes_[i].self = this;
         nodes_[i].index = i;

@@ -31,6 +31,19 @@ bool is_shutting_down(const std::exception_ptr& e) noexcept {
 
 } // namespace
 
+// For task_base, which holds its group through an incomplete type.
+void intrusive_ptr_add_ref(task_group_state* p) noexcept {
+    boost::sp_adl_block::intrusive_ptr_add_ref(
+        static_cast<
+            const boost::intrusive_ref_counter<task_group_state, boost::thread_safe_counter>*>(p));
+}
+
+void intrusive_ptr_release(task_group_state* p) noexcept {
+    boost::sp_adl_block::intrusive_ptr_release(
+        static_cast<
+            const boost::intrusive_ref_counter<task_group_state, boost::thread_safe_counter>*>(p));
+}
+
 task_group_state::task_group_state(executor_type ex) noexcept : executor_(std::move(ex)) {}
 
 void task_group_state::enter() {

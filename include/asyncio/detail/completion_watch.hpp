@@ -12,6 +12,7 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/smart_ptr/intrusive_ptr.hpp>
+#include <boost/smart_ptr/intrusive_ref_counter.hpp>
 
 #include <atomic>
 #include <concepts>
@@ -35,13 +36,15 @@ class future;
 
 namespace asyncio::detail {
 
-class completion_watch {
+class completion_watch
+    : public boost::intrusive_ref_counter<completion_watch, boost::thread_safe_counter> {
   public:
     // Starts watching `futures` (distinct, non-null).
     static boost::intrusive_ptr<completion_watch>
     create(std::vector<boost::intrusive_ptr<future_base>> futures) {
-        // Adopts the reference the constructor holds for its caller.
-        return {new completion_watch(std::move(futures)), false};
+        boost::intrusive_ptr<completion_watch> watch(new completion_watch(std::move(futures)));
+        watch->start(); // after the caller's reference exists: a node may fire at once
+        return watch;
     }
 
     completion_watch(const completion_watch&) = delete;
@@ -76,14 +79,6 @@ class completion_watch {
     // served in FIFO order, one future each; a cancelled take takes nothing.
     awaitable<std::size_t> take() {
         co_return co_await awaitable_wait<std::size_t>(initiate_take{}, this);
-    }
-
-    friend void intrusive_ptr_add_ref(completion_watch* p) noexcept {
-        p->refs_.fetch_add(1, std::memory_order_relaxed);
-    }
-    friend void intrusive_ptr_release(completion_watch* p) noexcept {
-        if (p->refs_.fetch_sub(1, std::memory_order_acq_rel) == 1)
-            delete p;
     }
 
   private:
@@ -139,7 +134,8 @@ class completion_watch {
         }
     };
 
-    ~completion_watch() = default;
+    // Links a node into each future's waiters.
+    void start();
 
     // Under lock_.
     bool satisfied(std::size_t count, bool or_failure) const noexcept {
@@ -148,7 +144,6 @@ class completion_watch {
 
     void finished_one(std::size_t index) noexcept;
 
-    std::atomic<std::size_t> refs_{1};
     std::vector<boost::intrusive_ptr<future_base>> futures_;
     std::unique_ptr<node[]> nodes_;
     mutable spinlock lock_;

@@ -10,6 +10,7 @@
 #include <asyncio/detail/wait_op.hpp>
 
 #include <boost/asio/cancellation_type.hpp>
+#include <boost/smart_ptr/intrusive_ref_counter.hpp>
 
 #include <atomic>
 #include <cstddef>
@@ -26,7 +27,8 @@ namespace asyncio::detail {
 // body ending by cancellation) makes the group abort: it cancels every child and
 // accepts no new one. Once the join started and no child is left, the joiner is
 // completed and the group is closed.
-class task_group_state {
+class task_group_state
+    : public boost::intrusive_ref_counter<task_group_state, boost::thread_safe_counter> {
   public:
     explicit task_group_state(executor_type ex) noexcept;
     task_group_state(const task_group_state&) = delete;
@@ -66,14 +68,6 @@ class task_group_state {
     template <class Handler, class Deliver>
     void async_join(Handler&& handler, Deliver deliver);
 
-    friend void intrusive_ptr_add_ref(task_group_state* p) noexcept {
-        p->refs_.fetch_add(1, std::memory_order_relaxed);
-    }
-    friend void intrusive_ptr_release(task_group_state* p) noexcept {
-        if (p->refs_.fetch_sub(1, std::memory_order_acq_rel) == 1)
-            delete p;
-    }
-
   private:
     // The joiner's cancellation handler.
     struct abort_on_cancel {
@@ -89,7 +83,6 @@ class task_group_state {
     // Cancels every unfinished child (those of the loop's registry that belong here).
     void cancel_children() noexcept;
 
-    std::atomic<std::size_t> refs_{0};
     executor_type executor_;
     mutable spinlock lock_;
     std::size_t live_ = 0;      // unfinished children

@@ -6,6 +6,7 @@
 #include "test_util.hpp"
 
 #include "sync_util.hpp"
+#include "watch_util.hpp"
 
 #include <asyncio/error.hpp>
 #include <asyncio/event.hpp>
@@ -37,47 +38,12 @@ using namespace std::chrono_literals;
 using namespace asyncio::test;
 using asyncio::awaitable;
 
-// Yields `value` once `go` is set.
-awaitable<int> value_on(asyncio::event& go, int value) {
-    co_await go.wait();
-    co_return value;
-}
-
-// Throws std::runtime_error(what) once `go` is set.
-awaitable<int> fail_on(asyncio::event& go, std::string what) {
-    co_await go.wait();
-    throw std::runtime_error(what);
-}
-
-// One task per gate: task i yields i once gates[i] is set.
-awaitable<std::vector<asyncio::task<int>>> gated_tasks(std::deque<asyncio::event>& gates) {
-    std::vector<asyncio::task<int>> tasks;
-    for (std::size_t i = 0; i < gates.size(); ++i) {
-        auto body = value_on(gates[i], static_cast<int>(i));
-        tasks.push_back(co_await asyncio::create_task(std::move(body)));
-    }
-    co_return tasks;
-}
-
 // A task body that sets gates[order[0]], lets the loop turn, sets gates[order[1]], ...:
 // the tasks of gated_tasks finish in that order.
 awaitable<void> open_in_order(std::deque<asyncio::event>& gates, std::vector<int> order) {
     for (int i : order) {
         co_await settle();
         gates[i].set();
-    }
-}
-
-// Lets every gate open and checks that every task then yields its own index (none was
-// cancelled behind the caller's back).
-awaitable<void> open_all_and_check_values(std::deque<asyncio::event>& gates,
-                                          const std::vector<asyncio::task<int>>& tasks) {
-    for (auto& g : gates)
-        g.set();
-    for (std::size_t i = 0; i < tasks.size(); ++i) {
-        const int v = co_await tasks[i].wait();
-        ASYNCIO_CHECK_EQUAL(v, static_cast<int>(i));
-        ASYNCIO_CHECK(!tasks[i].cancelled());
     }
 }
 
@@ -395,47 +361,25 @@ ASYNCIO_TEST_CASE(cancelled_next_cancels_no_task_and_takes_nothing) {
 }
 
 ASYNCIO_TEST_CASE(cancellation_racing_a_completion_gives_one_outcome_and_cancels_nothing) {
-    auto ex = co_await asio::this_coro::executor;
-    int returned = 0, cancelled = 0;
-    constexpr int rounds = 48;
-    for (int i = 0; i < rounds; ++i) {
-        asyncio::future<int> f(ex);
+    std::optional<asyncio::as_completed_iterator<asyncio::future<int>>> ac;
+    auto begin = [&ac](const asyncio::future<int>& f) {
         const std::vector<asyncio::future<int>> input{f};
-        auto ac = asyncio::as_completed(input);
-        std::optional<int> seen;
-        auto consumer = [&]() -> awaitable<void> { seen = co_await ac.next(); };
-        auto c = co_await asyncio::create_task(consumer());
-        co_await settle(i % 3); // sometimes before the consumer has even started
-        if (i % 2 == 0) {
-            f.set_result(i);
-            c.cancel();
-        } else {
-            c.cancel();
-            f.set_result(i);
-        }
-        const auto e = co_await exception_of(c.wait());
-        if (e) {
-            BOOST_TEST(asyncio::is_cancellation(e), what_of(e));
-            ++cancelled;
-        } else {
-            BOOST_TEST((seen == std::optional<int>(i)));
-            ++returned;
-        }
-        if (seen)
-            BOOST_TEST(*seen == i);
-        BOOST_TEST(!f.cancelled());
-        BOOST_TEST(f.result() == i);
+        ac.emplace(asyncio::as_completed(input));
+        return [&ac](const asyncio::future<int>&) { return ac->next(); };
+    };
+    auto same = [](int i) { return i; };
+    auto end_round = [&ac](int i, const std::optional<int>& seen) -> awaitable<void> {
         if (!seen) {
             // The cancelled call took nothing: the result is still there, exactly once.
-            const auto again = co_await ending_of(asyncio::wait_for(ac.next(), 2s));
+            const auto again = co_await ending_of(asyncio::wait_for(ac->next(), 2s));
             BOOST_TEST(!again.exception, what_of(again.exception));
             BOOST_TEST(again.value == i);
         }
-        const auto past = co_await exception_of(ac.next());
+        const auto past = co_await exception_of(ac->next());
         BOOST_TEST(is_a<asyncio::invalid_state_error>(past), what_of(past));
-    }
-    BOOST_TEST(returned + cancelled == rounds);
-    BOOST_TEST_MESSAGE("returned " << returned << ", cancelled " << cancelled);
+        ac.reset();
+    };
+    co_await race_cancellation_with_a_set_result(begin, same, end_round);
 }
 
 // --- lifetime ---------------------------------------------------------------------
@@ -504,23 +448,8 @@ ASYNCIO_TEST_CASE(concurrent_next_calls_get_distinct_results_in_call_order) {
 
 constexpr int many = 400;
 
-// Task i: fails when i % 10 == 3, else yields i after i % 5 ms.
-awaitable<std::vector<asyncio::task<int>>> start_many() {
-    std::vector<asyncio::task<int>> tasks;
-    for (int i = 0; i < many; ++i) {
-        if (i % 10 == 3) {
-            auto body = fail_after(milliseconds(i % 5), std::to_string(i));
-            tasks.push_back(co_await asyncio::create_task(std::move(body)));
-        } else {
-            auto body = asyncio::sleep(milliseconds(i % 5), i);
-            tasks.push_back(co_await asyncio::create_task(std::move(body)));
-        }
-    }
-    co_return tasks;
-}
-
 ASYNCIO_TEST_CASE_OPTS(several_consumers_on_four_threads_see_every_result_once, .threads = 4) {
-    auto tasks = co_await start_many();
+    auto tasks = co_await start_many(many);
     auto ac = asyncio::as_completed(tasks);
     std::mutex m;
     std::vector<int> values, failures; // failures: the index in the message
@@ -558,7 +487,7 @@ ASYNCIO_TEST_CASE_OPTS(several_consumers_on_four_threads_see_every_result_once, 
 }
 
 ASYNCIO_TEST_CASE_OPTS(timeout_on_four_threads_cancels_nothing, .threads = 4) {
-    auto tasks = co_await start_many();
+    auto tasks = co_await start_many(many);
     auto ac = asyncio::as_completed(tasks, 2ms);
     int yielded = 0, timed_out = 0;
     for (std::size_t i = 0; i < ac.size(); ++i) {
@@ -584,7 +513,7 @@ ASYNCIO_TEST_CASE_OPTS(timeout_on_four_threads_cancels_nothing, .threads = 4) {
 }
 
 ASYNCIO_TEST_CASE_OPTS(iterators_destroyed_while_tasks_finish_on_four_threads, .threads = 4) {
-    auto tasks = co_await start_many();
+    auto tasks = co_await start_many(many);
     std::atomic<int> took{0};
     auto short_lived = [&](int k) -> awaitable<void> {
         std::vector<asyncio::task<int>> subset;
@@ -618,7 +547,7 @@ ASYNCIO_TEST_CASE_OPTS(iterators_destroyed_while_tasks_finish_on_four_threads, .
 
 ASYNCIO_TEST_CASE_OPTS(consumers_cancelled_from_a_thread_on_four_threads_cancel_no_task,
                        .threads = 4) {
-    auto tasks = co_await start_many();
+    auto tasks = co_await start_many(many);
     auto ac = asyncio::as_completed(tasks);
     std::atomic<int> got{0};
     auto consumer = [&]() -> awaitable<void> {

@@ -6,6 +6,7 @@
 #include "test_util.hpp"
 
 #include "sync_util.hpp"
+#include "watch_util.hpp"
 
 #include <asyncio/error.hpp>
 #include <asyncio/event.hpp>
@@ -35,39 +36,12 @@ using namespace asyncio::test;
 using asyncio::awaitable;
 using asyncio::return_when;
 
-// Yields `value` once `go` is set.
-awaitable<int> value_on(asyncio::event& go, int value) {
-    co_await go.wait();
-    co_return value;
-}
-
-// Throws std::runtime_error(what) once `go` is set.
-awaitable<int> fail_on(asyncio::event& go, std::string what) {
-    co_await go.wait();
-    throw std::runtime_error(what);
-}
-
-// One task per gate: task i yields i once gates[i] is set.
-awaitable<std::vector<asyncio::task<int>>> gated_tasks(std::deque<asyncio::event>& gates) {
-    std::vector<asyncio::task<int>> tasks;
-    for (std::size_t i = 0; i < gates.size(); ++i) {
-        auto body = value_on(gates[i], static_cast<int>(i));
-        tasks.push_back(co_await asyncio::create_task(std::move(body)));
-    }
-    co_return tasks;
-}
-
-// Lets every gate open and checks that every task then yields its own index (none
-// was cancelled behind the caller's back).
-awaitable<void> open_all_and_check_values(std::deque<asyncio::event>& gates,
-                                          const std::vector<asyncio::task<int>>& tasks) {
-    for (auto& g : gates)
-        g.set();
-    for (std::size_t i = 0; i < tasks.size(); ++i) {
-        const int v = co_await tasks[i].wait();
-        ASYNCIO_CHECK_EQUAL(v, static_cast<int>(i));
-        ASYNCIO_CHECK(!tasks[i].cancelled());
-    }
+// How many of {h} wait(when) reports done.
+template <class H>
+awaitable<std::size_t> done_count(H h, return_when when) {
+    const std::vector<H> input{h};
+    auto r = co_await asyncio::wait(input, when);
+    co_return r.done.size();
 }
 
 template <class H>
@@ -444,93 +418,23 @@ ASYNCIO_TEST_CASE(cancelling_the_waiter_cancels_no_task) {
 }
 
 ASYNCIO_TEST_CASE(cancellation_racing_a_completion_gives_one_outcome_and_cancels_nothing) {
-    auto ex = co_await asio::this_coro::executor;
-    int returned = 0, cancelled = 0;
-    constexpr int rounds = 48;
-    for (int i = 0; i < rounds; ++i) {
-        asyncio::future<int> f(ex);
-        const std::vector<asyncio::future<int>> input{f};
-        std::optional<std::size_t> seen;
-        auto waiter = [&]() -> awaitable<void> {
-            auto r = co_await asyncio::wait(input, return_when::first_completed);
-            seen = r.done.size();
-        };
-        auto w = co_await asyncio::create_task(waiter());
-        co_await settle(i % 3); // sometimes before the waiter has even started
-        // Both in the same turn, in either order.
-        if (i % 2 == 0) {
-            f.set_result(i);
-            w.cancel();
-        } else {
-            w.cancel();
-            f.set_result(i);
-        }
-        const auto e = co_await exception_of(w.wait());
-        if (e) {
-            BOOST_TEST(asyncio::is_cancellation(e), what_of(e));
-            ++cancelled;
-        } else {
-            BOOST_TEST(seen.has_value());
-            ++returned;
-        }
-        if (seen)
-            BOOST_TEST(*seen == 1u); // a result, when there is one, is the completed one
-        BOOST_TEST(!f.cancelled());
-        BOOST_TEST(f.result() == i);
-    }
-    BOOST_TEST(returned + cancelled == rounds);
-    BOOST_TEST_MESSAGE("returned " << returned << ", cancelled " << cancelled);
+    // A result, when there is one, is the completed one.
+    auto begin = [](const asyncio::future<int>&) {
+        return [](asyncio::future<int> f) { return done_count(f, return_when::first_completed); };
+    };
+    auto one = [](int) { return std::size_t{1}; };
+    co_await race_cancellation_with_a_set_result(begin, one, nothing_more{});
 }
 
 ASYNCIO_TEST_CASE(task_completion_racing_the_waiters_cancellation_cancels_no_task) {
-    int rounds = 0;
-    for (int finish_turn = 0; finish_turn < 5; ++finish_turn) {
-        for (int cancel_turn = 0; cancel_turn < 5; ++cancel_turn) {
-            auto inner_body = [](int turns) -> awaitable<int> {
-                co_await settle(turns);
-                co_return turns;
-            };
-            auto inner = co_await asyncio::create_task(inner_body(finish_turn));
-            const std::vector<asyncio::task<int>> input{inner};
-            std::optional<std::size_t> seen;
-            auto waiter = [&]() -> awaitable<void> {
-                auto r = co_await asyncio::wait(input, return_when::all_completed);
-                seen = r.done.size();
-            };
-            auto w = co_await asyncio::create_task(waiter());
-            auto canceller = after_turns(cancel_turn, [&] { w.cancel(); });
-            auto c = co_await asyncio::create_task(std::move(canceller));
-            const auto e = co_await exception_of(w.wait());
-            co_await c.wait();
-            BOOST_TEST((!e || asyncio::is_cancellation(e)), what_of(e));
-            BOOST_TEST((e || seen == std::optional<std::size_t>(1)));
-            const int v = co_await inner.wait();
-            BOOST_TEST(v == finish_turn);
-            BOOST_TEST(!inner.cancelled());
-            ++rounds;
-        }
-    }
-    BOOST_TEST(rounds == 25);
+    auto wait_all = [](asyncio::task<int> t) { return done_count(t, return_when::all_completed); };
+    auto one = [](int) { return std::size_t{1}; };
+    co_await race_cancellation_with_a_finishing_task(wait_all, one);
 }
 
 // --- four threads -----------------------------------------------------------------
 
 constexpr int many = 400;
-
-// Task i: fails when i % 10 == 3, else yields i after i % 5 ms.
-awaitable<std::vector<asyncio::task<int>>> start_many() {
-    std::vector<asyncio::task<int>> tasks;
-    for (int i = 0; i < many; ++i) {
-        if (i % 10 == 3) {
-            auto body = fail_after(milliseconds(i % 5), "failed");
-            tasks.push_back(co_await asyncio::create_task(std::move(body)));
-        } else {
-            auto body = asyncio::sleep(milliseconds(i % 5), i);
-            tasks.push_back(co_await asyncio::create_task(std::move(body)));
-        }
-    }
-    co_return tasks;
-}
 
 // Counts how the (finished) tasks ended, checking each value.
 endings count_endings(const std::vector<asyncio::task<int>>& tasks) {
@@ -549,7 +453,7 @@ endings count_endings(const std::vector<asyncio::task<int>>& tasks) {
 }
 
 ASYNCIO_TEST_CASE_OPTS(hundreds_of_tasks_on_four_threads_all_accounted_for, .threads = 4) {
-    auto tasks = co_await start_many();
+    auto tasks = co_await start_many(many);
     // Cancellations from outside the loop race the completions.
     std::thread canceller([&tasks] {
         for (int i = 0; i < many; i += 7)
@@ -566,7 +470,7 @@ ASYNCIO_TEST_CASE_OPTS(hundreds_of_tasks_on_four_threads_all_accounted_for, .thr
 }
 
 ASYNCIO_TEST_CASE_OPTS(first_completed_loop_on_four_threads_sees_every_task_once, .threads = 4) {
-    auto tasks = co_await start_many();
+    auto tasks = co_await start_many(many);
     std::vector<asyncio::task<int>> pending = tasks, seen;
     int rounds = 0;
     while (!pending.empty()) {
@@ -596,7 +500,7 @@ ASYNCIO_TEST_CASE_OPTS(first_completed_loop_on_four_threads_sees_every_task_once
 
 ASYNCIO_TEST_CASE_OPTS(concurrent_waiters_with_timeouts_on_four_threads_cancel_nothing,
                        .threads = 4) {
-    auto tasks = co_await start_many();
+    auto tasks = co_await start_many(many);
     std::atomic<int> returned{0};
     auto waiter = [&](int k) -> awaitable<void> {
         std::vector<asyncio::task<int>> subset;
@@ -625,48 +529,11 @@ ASYNCIO_TEST_CASE_OPTS(concurrent_waiters_with_timeouts_on_four_threads_cancel_n
 
 ASYNCIO_TEST_CASE_OPTS(waiters_cancelled_from_a_thread_racing_completions_on_four_threads,
                        .threads = 4) {
-    auto ex = co_await asio::this_coro::executor;
-    constexpr int n = 300;
-    std::vector<asyncio::future<int>> futures;
-    std::vector<std::atomic<int>> seen(n);
-    for (int i = 0; i < n; ++i)
-        futures.emplace_back(ex);
-    auto waiter = [&](int i) -> awaitable<void> {
-        const std::vector<asyncio::future<int>> input{futures[i]};
-        auto r = co_await asyncio::wait(input, return_when::first_completed);
-        seen[i] = static_cast<int>(r.done.size());
+    auto first = [](asyncio::future<int> f) {
+        return done_count(f, return_when::first_completed);
     };
-    std::vector<asyncio::task<void>> waiters;
-    for (int i = 0; i < n; ++i)
-        waiters.push_back(co_await asyncio::create_task(waiter(i)));
-    std::thread racer([&] {
-        for (int i = 0; i < n; ++i) {
-            if (i % 2 == 0) {
-                futures[i].set_result(i);
-                waiters[i].cancel();
-            } else {
-                waiters[i].cancel();
-                futures[i].set_result(i);
-            }
-        }
-    });
-    int returned = 0, cancelled = 0;
-    for (int i = 0; i < n; ++i) {
-        const auto e = co_await exception_of(waiters[i].wait());
-        if (!e) {
-            ++returned;
-            ASYNCIO_CHECK_EQUAL(seen[i].load(), 1);
-        } else {
-            ASYNCIO_CHECK(asyncio::is_cancellation(e));
-            ++cancelled;
-        }
-    }
-    racer.join();
-    ASYNCIO_CHECK_EQUAL(returned + cancelled, n);
-    for (int i = 0; i < n; ++i) {
-        ASYNCIO_CHECK(!futures[i].cancelled());
-        ASYNCIO_CHECK_EQUAL(futures[i].result(), i);
-    }
+    auto one = [](int) { return std::size_t{1}; };
+    co_await race_cancellations_with_set_results_from_a_thread(300, first, one);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

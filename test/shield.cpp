@@ -6,6 +6,7 @@
 #include "test_util.hpp"
 
 #include "sync_util.hpp"
+#include "watch_util.hpp"
 
 #include <asyncio/error.hpp>
 #include <asyncio/event.hpp>
@@ -37,12 +38,6 @@ using namespace std::chrono_literals;
 using namespace asyncio::test;
 using asyncio::awaitable;
 
-// Yields `value` once `go` is set.
-awaitable<int> value_on(asyncio::event& go, int value) {
-    co_await go.wait();
-    co_return value;
-}
-
 // Sets `ran` and yields `value` once `go` is set.
 awaitable<int> value_on_noting(asyncio::event& go, int value, std::atomic<bool>& ran) {
     co_await go.wait();
@@ -50,17 +45,17 @@ awaitable<int> value_on_noting(asyncio::event& go, int value, std::atomic<bool>&
     co_return value;
 }
 
-// Throws std::runtime_error(what) once `go` is set.
-awaitable<int> fail_on(asyncio::event& go, std::string what) {
-    co_await go.wait();
-    throw std::runtime_error(what);
-}
+// What a consumer awaits: shield(h).
+constexpr auto shielded = [](auto h) { return asyncio::shield(std::move(h)); };
 
 // Awaits shield(h) and stores the value in `out`.
 template <class H, class T>
 awaitable<void> shielded_into(H h, std::optional<T>& out) {
-    out = co_await asyncio::shield(std::move(h));
+    return awaited_into(shielded, std::move(h), out);
 }
+
+// A consumer that returned yields the value i of its future or task.
+constexpr auto same = [](int i) { return i; };
 
 BOOST_AUTO_TEST_SUITE(shield)
 
@@ -382,64 +377,12 @@ ASYNCIO_TEST_CASE(cancelling_the_awaiter_of_a_shielded_future_leaves_it_pending)
 // --- races ------------------------------------------------------------------------
 
 ASYNCIO_TEST_CASE(cancellation_racing_a_completion_gives_one_outcome_and_cancels_nothing) {
-    auto ex = co_await asio::this_coro::executor;
-    int returned = 0, cancelled = 0;
-    constexpr int rounds = 48;
-    for (int i = 0; i < rounds; ++i) {
-        asyncio::future<int> f(ex);
-        std::optional<int> out;
-        auto awaiter_body = shielded_into(f, out);
-        auto awaiter = co_await asyncio::create_task(std::move(awaiter_body));
-        co_await settle(i % 3); // sometimes before the awaiter has even started
-        if (i % 2 == 0) {
-            f.set_result(i);
-            awaiter.cancel();
-        } else {
-            awaiter.cancel();
-            f.set_result(i);
-        }
-        const auto e = co_await exception_of(awaiter.wait());
-        if (e) {
-            BOOST_TEST(asyncio::is_cancellation(e), what_of(e));
-            ++cancelled;
-        } else {
-            BOOST_TEST((out == std::optional<int>(i)));
-            ++returned;
-        }
-        if (out)
-            BOOST_TEST(*out == i);
-        BOOST_TEST(!f.cancelled());
-        BOOST_TEST(f.result() == i);
-    }
-    BOOST_TEST(returned + cancelled == rounds);
-    BOOST_TEST_MESSAGE("returned " << returned << ", cancelled " << cancelled);
+    auto begin = [](const asyncio::future<int>&) { return shielded; };
+    co_await race_cancellation_with_a_set_result(begin, same, nothing_more{});
 }
 
 ASYNCIO_TEST_CASE(task_completion_racing_the_awaiters_cancellation_cancels_no_task) {
-    int rounds = 0;
-    for (int finish_turn = 0; finish_turn < 5; ++finish_turn) {
-        for (int cancel_turn = 0; cancel_turn < 5; ++cancel_turn) {
-            auto inner_body = [](int turns) -> awaitable<int> {
-                co_await settle(turns);
-                co_return turns;
-            };
-            auto inner = co_await asyncio::create_task(inner_body(finish_turn));
-            std::optional<int> out;
-            auto awaiter_body = shielded_into(inner, out);
-            auto awaiter = co_await asyncio::create_task(std::move(awaiter_body));
-            auto canceller = after_turns(cancel_turn, [&] { awaiter.cancel(); });
-            auto c = co_await asyncio::create_task(std::move(canceller));
-            const auto e = co_await exception_of(awaiter.wait());
-            co_await c.wait();
-            BOOST_TEST((!e || asyncio::is_cancellation(e)), what_of(e));
-            BOOST_TEST((e || out == std::optional<int>(finish_turn)));
-            const int v = co_await inner.wait();
-            BOOST_TEST(v == finish_turn);
-            BOOST_TEST(!inner.cancelled());
-            ++rounds;
-        }
-    }
-    BOOST_TEST(rounds == 25);
+    co_await race_cancellation_with_a_finishing_task(shielded, same);
 }
 
 // --- four threads -----------------------------------------------------------------
@@ -460,20 +403,10 @@ ASYNCIO_TEST_CASE_OPTS(awaiters_cancelled_from_a_thread_on_four_threads_cancel_n
         awaiters.push_back(co_await asyncio::create_task(std::move(body)));
     }
     std::thread canceller = cancel_every_other_from_a_thread(awaiters, 0);
-    int returned = 0, cancelled = 0;
-    for (int i = 0; i < many; ++i) {
-        const auto e = co_await exception_of(awaiters[i].wait());
-        if (!e) {
-            ++returned;
-            ASYNCIO_CHECK((outs[i] == std::optional<int>(i)));
-        } else {
-            ASYNCIO_CHECK(asyncio::is_cancellation(e));
-            ++cancelled;
-        }
-    }
+    const auto r = co_await outcomes_of(awaiters, outs, same);
     canceller.join();
-    ASYNCIO_CHECK_EQUAL(returned + cancelled, many);
-    ASYNCIO_CHECK(cancelled <= many / 2);
+    ASYNCIO_CHECK_EQUAL(r.returned + r.cancelled, many);
+    ASYNCIO_CHECK(r.cancelled <= many / 2);
     for (int i = 0; i < many; ++i) {
         const int v = co_await inner[i].wait();
         ASYNCIO_CHECK_EQUAL(v, i);
@@ -517,44 +450,7 @@ ASYNCIO_TEST_CASE_OPTS(shielded_work_under_short_timeouts_on_four_threads_all_fi
 
 ASYNCIO_TEST_CASE_OPTS(futures_set_and_awaiters_cancelled_from_a_thread_on_four_threads,
                        .threads = 4) {
-    auto ex = co_await asio::this_coro::executor;
-    std::vector<asyncio::future<int>> futures;
-    for (int i = 0; i < many; ++i)
-        futures.emplace_back(ex);
-    std::vector<std::optional<int>> outs(many);
-    std::vector<asyncio::task<void>> awaiters;
-    for (int i = 0; i < many; ++i) {
-        auto body = shielded_into(futures[i], outs[i]);
-        awaiters.push_back(co_await asyncio::create_task(std::move(body)));
-    }
-    std::thread racer([&] {
-        for (int i = 0; i < many; ++i) {
-            if (i % 2 == 0) {
-                futures[i].set_result(i);
-                awaiters[i].cancel();
-            } else {
-                awaiters[i].cancel();
-                futures[i].set_result(i);
-            }
-        }
-    });
-    int returned = 0, cancelled = 0;
-    for (int i = 0; i < many; ++i) {
-        const auto e = co_await exception_of(awaiters[i].wait());
-        if (!e) {
-            ++returned;
-            ASYNCIO_CHECK((outs[i] == std::optional<int>(i)));
-        } else {
-            ASYNCIO_CHECK(asyncio::is_cancellation(e));
-            ++cancelled;
-        }
-    }
-    racer.join();
-    ASYNCIO_CHECK_EQUAL(returned + cancelled, many);
-    for (int i = 0; i < many; ++i) {
-        ASYNCIO_CHECK(!futures[i].cancelled());
-        ASYNCIO_CHECK_EQUAL(futures[i].result(), i);
-    }
+    co_await race_cancellations_with_set_results_from_a_thread(many, shielded, same);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

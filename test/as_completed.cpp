@@ -47,6 +47,27 @@ awaitable<void> open_in_order(std::deque<asyncio::event>& gates, std::vector<int
     }
 }
 
+// Opens the gates in `order` (see open_in_order) and checks that the next results of
+// `ac` come in that order.
+awaitable<void>
+open_in_order_and_expect_next(std::deque<asyncio::event>& gates, std::vector<int> order,
+                              asyncio::as_completed_iterator<asyncio::task<int>>& ac) {
+    auto opener = open_in_order(gates, order);
+    co_await asyncio::create_task(std::move(opener));
+    for (int expected : order) {
+        const int v = co_await ac.next();
+        BOOST_TEST(v == expected);
+    }
+}
+
+// Opens gates[i] and checks that the next result of `ac` is then task i's (i).
+awaitable<void> open_then_next_is(std::deque<asyncio::event>& gates, int i,
+                                  asyncio::as_completed_iterator<asyncio::task<int>>& ac) {
+    gates[i].set();
+    const int v = co_await ac.next();
+    BOOST_TEST(v == i);
+}
+
 BOOST_AUTO_TEST_SUITE(as_completed)
 
 // --- order and results ------------------------------------------------------------
@@ -86,16 +107,12 @@ ASYNCIO_TEST_CASE(next_rethrows_a_failed_tasks_exception_at_its_rank) {
     auto failing_body = fail_on(fail_gate, "second");
     tasks.push_back(co_await asyncio::create_task(std::move(failing_body)));
     auto ac = asyncio::as_completed(tasks);
-    gates[1].set();
-    const int first = co_await ac.next();
-    BOOST_TEST(first == 1);
+    co_await open_then_next_is(gates, 1, ac);
     fail_gate.set();
     const auto e = co_await exception_of(ac.next());
     BOOST_TEST(is_a<std::runtime_error>(e));
     BOOST_TEST(what_of(e) == "second");
-    gates[0].set();
-    const int third = co_await ac.next();
-    BOOST_TEST(third == 0);
+    co_await open_then_next_is(gates, 0, ac);
 }
 
 ASYNCIO_TEST_CASE(next_throws_cancelled_error_for_a_cancelled_task) {
@@ -108,9 +125,7 @@ ASYNCIO_TEST_CASE(next_throws_cancelled_error_for_a_cancelled_task) {
     BOOST_TEST(is_a<asyncio::cancelled_error>(e), what_of(e));
     BOOST_TEST(tasks[1].cancelled());
     BOOST_TEST(!tasks[0].done()); // the cancellation was that task's only
-    gates[0].set();
-    const int v = co_await ac.next();
-    BOOST_TEST(v == 0);
+    co_await open_then_next_is(gates, 0, ac);
 }
 
 ASYNCIO_TEST_CASE(next_task_yields_the_finished_handle_itself) {
@@ -168,12 +183,8 @@ ASYNCIO_TEST_CASE(a_task_given_twice_counts_once) {
     const std::vector<asyncio::task<int>> input{tasks[1], tasks[0], tasks[1], tasks[1], tasks[0]};
     auto ac = asyncio::as_completed(input);
     BOOST_TEST(ac.size() == 2u);
-    auto opener = open_in_order(gates, {0, 1});
-    co_await asyncio::create_task(std::move(opener));
-    const int a = co_await ac.next();
-    const int b = co_await ac.next();
-    BOOST_TEST(a == 0);
-    BOOST_TEST(b == 1);
+    const std::vector<int> order{0, 1};
+    co_await open_in_order_and_expect_next(gates, order, ac);
     const auto e = co_await exception_of(ac.next());
     BOOST_TEST(is_a<asyncio::invalid_state_error>(e), what_of(e));
 }
@@ -272,9 +283,7 @@ ASYNCIO_TEST_CASE(next_past_the_timeout_throws_timeout_error_and_the_tasks_keep_
     std::deque<asyncio::event> gates(3);
     auto tasks = co_await gated_tasks(gates);
     auto ac = asyncio::as_completed(tasks, 30ms);
-    gates[1].set();
-    const int first = co_await ac.next(); // before the deadline
-    BOOST_TEST(first == 1);
+    co_await open_then_next_is(gates, 1, ac); // before the deadline
     const stopwatch clock;
     const auto e = co_await exception_of(ac.next());
     BOOST_TEST(is_timeout(e), what_of(e));
@@ -316,12 +325,8 @@ ASYNCIO_TEST_CASE(wait_for_around_next_cancels_no_task) {
     BOOST_TEST(!tasks[0].done());
     BOOST_TEST(!tasks[1].done());
     // The timed-out call took nothing: both results are still to come.
-    auto opener = open_in_order(gates, {1, 0});
-    co_await asyncio::create_task(std::move(opener));
-    const int a = co_await ac.next();
-    const int b = co_await ac.next();
-    BOOST_TEST(a == 1);
-    BOOST_TEST(b == 0);
+    const std::vector<int> order{1, 0};
+    co_await open_in_order_and_expect_next(gates, order, ac);
     BOOST_TEST(!tasks[0].cancelled());
     BOOST_TEST(!tasks[1].cancelled());
 }
@@ -389,9 +394,7 @@ ASYNCIO_TEST_CASE(destroying_the_iterator_early_leaves_the_tasks_running) {
     auto tasks = co_await gated_tasks(gates);
     {
         auto ac = asyncio::as_completed(tasks);
-        gates[3].set();
-        const int v = co_await ac.next();
-        BOOST_TEST(v == 3);
+        co_await open_then_next_is(gates, 3, ac);
     }
     {
         auto untouched = asyncio::as_completed(tasks, 1h); // never asked
@@ -448,6 +451,22 @@ ASYNCIO_TEST_CASE(concurrent_next_calls_get_distinct_results_in_call_order) {
 
 constexpr int many = 400;
 
+// Waits for each of the tasks of start_many(many): none was cancelled, and they finished
+// or failed as they were made to.
+awaitable<void> expect_every_task_to_end_by_itself(std::vector<asyncio::task<int>>& tasks) {
+    int finished = 0, failed = 0;
+    for (auto& t : tasks) {
+        const auto e = co_await exception_of(t.wait());
+        ASYNCIO_CHECK(!t.cancelled());
+        if (e)
+            ++failed;
+        else
+            ++finished;
+    }
+    ASYNCIO_CHECK_EQUAL(failed, many / 10);
+    ASYNCIO_CHECK_EQUAL(finished + failed, many);
+}
+
 ASYNCIO_TEST_CASE_OPTS(several_consumers_on_four_threads_see_every_result_once, .threads = 4) {
     auto tasks = co_await start_many(many);
     auto ac = asyncio::as_completed(tasks);
@@ -499,17 +518,7 @@ ASYNCIO_TEST_CASE_OPTS(timeout_on_four_threads_cancels_nothing, .threads = 4) {
     }
     ASYNCIO_CHECK_EQUAL(yielded + timed_out, many);
     BOOST_TEST_MESSAGE("yielded " << yielded << ", timed out " << timed_out);
-    int finished = 0, failed = 0;
-    for (auto& t : tasks) {
-        const auto e = co_await exception_of(t.wait());
-        ASYNCIO_CHECK(!t.cancelled());
-        if (e)
-            ++failed;
-        else
-            ++finished;
-    }
-    ASYNCIO_CHECK_EQUAL(failed, many / 10);
-    ASYNCIO_CHECK_EQUAL(finished + failed, many);
+    co_await expect_every_task_to_end_by_itself(tasks);
 }
 
 ASYNCIO_TEST_CASE_OPTS(iterators_destroyed_while_tasks_finish_on_four_threads, .threads = 4) {
@@ -532,17 +541,7 @@ ASYNCIO_TEST_CASE_OPTS(iterators_destroyed_while_tasks_finish_on_four_threads, .
     for (auto& u : users)
         co_await u.wait();
     ASYNCIO_CHECK_EQUAL(took.load(), 30);
-    int finished = 0, failed = 0;
-    for (auto& t : tasks) {
-        const auto e = co_await exception_of(t.wait());
-        ASYNCIO_CHECK(!t.cancelled());
-        if (e)
-            ++failed;
-        else
-            ++finished;
-    }
-    ASYNCIO_CHECK_EQUAL(finished + failed, many);
-    ASYNCIO_CHECK_EQUAL(failed, many / 10);
+    co_await expect_every_task_to_end_by_itself(tasks);
 }
 
 ASYNCIO_TEST_CASE_OPTS(consumers_cancelled_from_a_thread_on_four_threads_cancel_no_task,

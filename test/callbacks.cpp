@@ -5,6 +5,7 @@
 
 #include "test_util.hpp"
 
+#include "debug_util.hpp"
 #include "sync_util.hpp"
 
 #include <asyncio/run.hpp>
@@ -16,15 +17,10 @@
 #include <boost/asio/query.hpp>
 #include <boost/asio/this_coro.hpp>
 
-#include <unistd.h>
-
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <cstdio>
-#include <functional>
 #include <memory>
-#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -35,93 +31,6 @@ namespace {
 
 using namespace asyncio::test;
 using clock_type = std::chrono::steady_clock;
-
-// Redirects stderr (the file descriptor, which the library writes to) to a temporary
-// file until text() or destruction.
-class stderr_capture {
-  public:
-    stderr_capture() : file_(std::tmpfile()) {
-        std::fflush(stderr);
-        saved_ = ::dup(2);
-        if (file_ && saved_ >= 0)
-            ::dup2(::fileno(file_), 2);
-    }
-    stderr_capture(const stderr_capture&) = delete;
-    stderr_capture& operator=(const stderr_capture&) = delete;
-
-    ~stderr_capture() {
-        restore();
-        if (file_)
-            std::fclose(file_);
-    }
-
-    // Restores stderr and yields what was written meanwhile.
-    std::string text() {
-        restore();
-        std::string s;
-        if (!file_)
-            return s;
-        std::rewind(file_);
-        char buf[512];
-        std::size_t n;
-        while ((n = std::fread(buf, 1, sizeof buf, file_)) > 0)
-            s.append(buf, n);
-        return s;
-    }
-
-  private:
-    void restore() {
-        if (saved_ < 0)
-            return;
-        std::fflush(stderr);
-        ::dup2(saved_, 2);
-        ::close(saved_);
-        saved_ = -1;
-    }
-
-    std::FILE* file_;
-    int saved_ = -1;
-};
-
-// Collects the warnings of a loop in debug mode (the handler may be called on any
-// thread). Must outlive the loop.
-class warnings {
-  public:
-    std::function<void(std::string_view)> handler() {
-        return [this](std::string_view line) {
-            std::lock_guard lock(mutex_);
-            lines_.emplace_back(line);
-        };
-    }
-
-    // How many warnings contain `part`.
-    int count(std::string_view part) const {
-        std::lock_guard lock(mutex_);
-        int n = 0;
-        for (const auto& line : lines_)
-            n += line.find(part) != std::string::npos;
-        return n;
-    }
-
-    std::string dump() const {
-        std::lock_guard lock(mutex_);
-        std::string s;
-        for (const auto& line : lines_)
-            s += "\n  " + line;
-        return s;
-    }
-
-  private:
-    mutable std::mutex mutex_;
-    std::vector<std::string> lines_;
-};
-
-asyncio::run_options debug_to(warnings& w) {
-    asyncio::run_options opts;
-    opts.debug = true;
-    opts.debug_handler = w.handler();
-    return opts;
-}
 
 // The io_context the calling coroutine runs on (the loop itself, not the task's strand).
 awaitable<asio::io_context*> loop_of_this_coroutine() {
@@ -134,6 +43,20 @@ template <class Pred>
 awaitable<bool> until(Pred pred) {
     auto op = eventually(std::move(pred));
     co_return co_await std::move(op);
+}
+
+// Schedules, on the executor of the running task, a callback that blocks for 150 ms,
+// and checks that it ran.
+awaitable<void> slow_callback_from_a_task() {
+    auto ex = co_await asio::this_coro::executor;
+    bool ran = false;
+    (void)asyncio::call_soon(ex, [&ran] {
+        std::this_thread::sleep_for(150ms);
+        ran = true;
+    });
+    auto pred = [&ran] { return ran; };
+    auto wait = until(pred);
+    BOOST_TEST(co_await std::move(wait));
 }
 
 } // namespace
@@ -592,18 +515,7 @@ BOOST_AUTO_TEST_CASE(timer_handle_of_a_never_run_loop_outlives_it) {
 
 BOOST_AUTO_TEST_CASE(debug_mode_reports_a_slow_callback) {
     warnings w;
-    auto body = []() -> awaitable<void> {
-        auto ex = co_await asio::this_coro::executor;
-        bool ran = false;
-        (void)asyncio::call_soon(ex, [&ran] {
-            std::this_thread::sleep_for(150ms);
-            ran = true;
-        });
-        auto pred11 = [&ran] { return ran; };
-        auto wait11 = until(pred11);
-        BOOST_TEST(co_await std::move(wait11));
-    };
-    asyncio::test::run(body(), debug_to(w));
+    asyncio::test::run(slow_callback_from_a_task(), debug_to(w));
     BOOST_TEST(w.count("took") == 1, w.dump());
 }
 
@@ -634,18 +546,7 @@ BOOST_AUTO_TEST_CASE(debug_mode_names_a_slow_callback_scheduled_on_the_loop_exec
 // "Executing task 'main' took 0.150 seconds" instead of "Executing a callback took ...".
 BOOST_AUTO_TEST_CASE(debug_mode_names_a_slow_callback_scheduled_from_a_task) {
     warnings w;
-    auto body = []() -> awaitable<void> {
-        auto ex = co_await asio::this_coro::executor;
-        bool ran = false;
-        (void)asyncio::call_soon(ex, [&ran] {
-            std::this_thread::sleep_for(150ms);
-            ran = true;
-        });
-        auto pred = [&ran] { return ran; };
-        auto wait = until(pred);
-        BOOST_TEST(co_await std::move(wait));
-    };
-    asyncio::test::run(body(), debug_to(w));
+    asyncio::test::run(slow_callback_from_a_task(), debug_to(w));
     BOOST_TEST(w.count("Executing a callback took") == 1, w.dump());
     BOOST_TEST(w.count("task 'main'") == 0, w.dump());
 }

@@ -5,6 +5,7 @@
 
 #include "test_util.hpp"
 
+#include "debug_util.hpp"
 #include "sync_util.hpp"
 
 #include <asyncio/event.hpp>
@@ -15,12 +16,7 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include <unistd.h>
-
 #include <atomic>
-#include <cstdio>
-#include <functional>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -31,64 +27,6 @@
 namespace {
 
 using namespace asyncio::test;
-
-// Collects the warnings of a loop in debug mode (the handler may be called on any
-// thread). Must outlive the loop.
-class warnings {
-  public:
-    std::function<void(std::string_view)> handler() {
-        return [this](std::string_view line) {
-            std::lock_guard lock(mutex_);
-            lines_.emplace_back(line);
-        };
-    }
-
-    std::vector<std::string> lines() const {
-        std::lock_guard lock(mutex_);
-        return lines_;
-    }
-
-    // How many warnings contain every one of `parts`.
-    int count(std::initializer_list<std::string_view> parts) const {
-        std::lock_guard lock(mutex_);
-        int n = 0;
-        for (const auto& line : lines_) {
-            bool all = true;
-            for (auto p : parts)
-                all = all && line.find(p) != std::string::npos;
-            n += all;
-        }
-        return n;
-    }
-
-    std::size_t size() const {
-        std::lock_guard lock(mutex_);
-        return lines_.size();
-    }
-
-    // Every warning, for failure messages.
-    std::string dump() const {
-        std::string s;
-        for (const auto& line : lines())
-            s += "\n  " + line;
-        return s;
-    }
-
-  private:
-    mutable std::mutex mutex_;
-    std::vector<std::string> lines_;
-};
-
-// Options of a run in debug mode reporting to `w`.
-asyncio::run_options debug_to(warnings& w, std::size_t threads = 1,
-                              std::chrono::milliseconds slow = 100ms) {
-    asyncio::run_options opts;
-    opts.threads = threads;
-    opts.debug = true;
-    opts.debug_handler = w.handler();
-    opts.slow_callback_duration = slow;
-    return opts;
-}
 
 awaitable<int> fail_with(std::string what) {
     co_await asyncio::sleep(0s);
@@ -118,45 +56,6 @@ template <class Task>
 awaitable<bool> finished(const Task& t) {
     co_return co_await eventually([&] { return t.done(); });
 }
-
-// Redirects stderr to a temporary file while it lives; text() is what was written.
-class stderr_capture {
-  public:
-    stderr_capture() : file_(std::tmpfile()) {
-        std::fflush(stderr);
-        saved_ = ::dup(2);
-        ::dup2(::fileno(file_), 2);
-    }
-    stderr_capture(const stderr_capture&) = delete;
-    stderr_capture& operator=(const stderr_capture&) = delete;
-    ~stderr_capture() {
-        restore();
-        std::fclose(file_);
-    }
-
-    std::string text() {
-        restore();
-        std::string s;
-        std::rewind(file_);
-        char buf[512];
-        while (std::size_t n = std::fread(buf, 1, sizeof buf, file_))
-            s.append(buf, n);
-        return s;
-    }
-
-  private:
-    void restore() {
-        if (saved_ < 0)
-            return;
-        std::fflush(stderr);
-        ::dup2(saved_, 2);
-        ::close(saved_);
-        saved_ = -1;
-    }
-
-    std::FILE* file_;
-    int saved_ = -1;
-};
 
 } // namespace
 

@@ -102,7 +102,9 @@ class warnings {
     }
 
     // How many warnings contain `part`.
-    int count(std::string_view part) const { return count({part}); }
+    int count(std::string_view part) const {
+        return count(std::initializer_list<std::string_view>{part});
+    }
 
     std::size_t size() const {
         std::lock_guard lock(mutex_);

@@ -65,6 +65,24 @@ awaitable<asyncio::executor_type> current_executor() {
     co_return co_await asio::this_coro::executor;
 }
 
+// A future<T> failed beforehand: async_wait(asio::deferred) rethrows its exception.
+template <class T>
+awaitable<void> expect_deferred_async_wait_rethrows() {
+    asyncio::future<T> g(co_await current_executor());
+    g.set_exception(boom("deferred"));
+    const auto e = co_await exception_of(g.async_wait(asio::deferred));
+    BOOST_TEST(what_of(e) == "deferred");
+}
+
+// `n` pending futures on `ex`.
+std::vector<asyncio::future<int>> make_futures(const asyncio::executor_type& ex, int n) {
+    std::vector<asyncio::future<int>> futures;
+    futures.reserve(n);
+    for (int i = 0; i < n; ++i)
+        futures.emplace_back(ex);
+    return futures;
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(future)
@@ -496,10 +514,7 @@ ASYNCIO_TEST_CASE(async_wait_with_deferred_yields_the_value_or_throws) {
     BOOST_TEST(v == 17);
     co_await setter.wait();
 
-    asyncio::future<int> g(co_await current_executor());
-    g.set_exception(boom("deferred"));
-    const auto e = co_await exception_of(g.async_wait(asio::deferred));
-    BOOST_TEST(what_of(e) == "deferred");
+    co_await expect_deferred_async_wait_rethrows<int>();
 }
 
 ASYNCIO_TEST_CASE(async_wait_of_a_future_void_with_deferred_completes_or_throws) {
@@ -511,10 +526,7 @@ ASYNCIO_TEST_CASE(async_wait_of_a_future_void_with_deferred_completes_or_throws)
     BOOST_TEST(f.done());
     co_await setter.wait();
 
-    asyncio::future<void> g(co_await current_executor());
-    g.set_exception(boom("deferred"));
-    const auto e = co_await exception_of(g.async_wait(asio::deferred));
-    BOOST_TEST(what_of(e) == "deferred");
+    co_await expect_deferred_async_wait_rethrows<void>();
 }
 
 ASYNCIO_TEST_CASE(async_wait_with_as_tuple_reports_the_outcome_as_values) {
@@ -575,10 +587,7 @@ ASYNCIO_TEST_CASE_OPTS(thousands_of_futures_set_from_tasks_and_threads_on_four_t
                        .threads = 4) {
     constexpr int n = 3000;
     auto ex = co_await current_executor();
-    std::vector<asyncio::future<int>> futures;
-    futures.reserve(n);
-    for (int i = 0; i < n; ++i)
-        futures.emplace_back(ex);
+    auto futures = make_futures(ex, n);
     std::atomic<int> callbacks{0};
     std::atomic<long> callback_sum{0};
     for (auto& f : futures)
@@ -626,10 +635,7 @@ ASYNCIO_TEST_CASE_OPTS(set_result_racing_waiter_cancellation_on_four_threads_set
                        .threads = 4) {
     constexpr int n = 1000;
     auto ex = co_await current_executor();
-    std::vector<asyncio::future<int>> futures;
-    futures.reserve(n);
-    for (int i = 0; i < n; ++i)
-        futures.emplace_back(ex);
+    auto futures = make_futures(ex, n);
     std::vector<asyncio::task<ending<int>>> waiters;
     for (int i = 0; i < n; ++i)
         waiters.push_back(co_await asyncio::create_task(wait_ending(futures[i])));

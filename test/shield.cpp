@@ -57,6 +57,29 @@ awaitable<void> shielded_into(H h, std::optional<T>& out) {
 // A consumer that returned yields the value i of its future or task.
 constexpr auto same = [](int i) { return i; };
 
+// A task yielding `value` once `go` is set, and a task storing shield() of it in `out`,
+// already waiting when this returns.
+awaitable<std::pair<asyncio::task<int>, asyncio::task<void>>>
+task_and_shielded_awaiter(asyncio::event& go, int value, std::optional<int>& out) {
+    auto body = value_on(go, value);
+    auto t = co_await asyncio::create_task(std::move(body));
+    auto awaiter_body = shielded_into(t, out);
+    auto awaiter = co_await asyncio::create_task(std::move(awaiter_body));
+    co_await settle();
+    co_return std::pair{t, awaiter};
+}
+
+// `t`, a task of value_on(go, value), still runs after a few turns; once `go` is set it
+// yields `value`, never cancelled.
+awaitable<void> expect_running_then_value(asyncio::event& go, asyncio::task<int>& t, int value) {
+    co_await settle();
+    BOOST_TEST(!t.done()); // still running
+    go.set();
+    const int v = co_await t.wait();
+    BOOST_TEST(v == value);
+    BOOST_TEST(!t.cancelled());
+}
+
 BOOST_AUTO_TEST_SUITE(shield)
 
 // --- results ----------------------------------------------------------------------
@@ -126,12 +149,8 @@ ASYNCIO_TEST_CASE(shield_of_a_finished_task_yields_at_once) {
 
 ASYNCIO_TEST_CASE(shield_of_a_task_cancelled_by_someone_else_throws_the_cancellation) {
     asyncio::event never;
-    auto body = value_on(never, 1);
-    auto t = co_await asyncio::create_task(std::move(body));
     std::optional<int> out;
-    auto awaiter_body = shielded_into(t, out);
-    auto awaiter = co_await asyncio::create_task(std::move(awaiter_body));
-    co_await settle();
+    auto [t, awaiter] = co_await task_and_shielded_awaiter(never, 1, out);
     BOOST_TEST(t.cancel());
     const auto e = co_await exception_of(awaiter.wait());
     BOOST_TEST(is_a<asyncio::cancelled_error>(e), what_of(e));
@@ -143,23 +162,14 @@ ASYNCIO_TEST_CASE(shield_of_a_task_cancelled_by_someone_else_throws_the_cancella
 
 ASYNCIO_TEST_CASE(cancelling_the_awaiter_throws_in_it_while_the_task_runs_on) {
     asyncio::event go;
-    auto body = value_on(go, 7);
-    auto t = co_await asyncio::create_task(std::move(body));
     std::optional<int> out;
-    auto awaiter_body = shielded_into(t, out);
-    auto awaiter = co_await asyncio::create_task(std::move(awaiter_body));
-    co_await settle();
+    auto [t, awaiter] = co_await task_and_shielded_awaiter(go, 7, out);
     BOOST_TEST(awaiter.cancel());
     const auto e = co_await exception_of(awaiter.wait());
     BOOST_TEST(asyncio::is_cancellation(e), what_of(e));
     BOOST_TEST(awaiter.cancelled());
     BOOST_TEST(!out);
-    co_await settle();
-    BOOST_TEST(!t.done()); // still running
-    go.set();
-    const int v = co_await t.wait();
-    BOOST_TEST(v == 7);
-    BOOST_TEST(!t.cancelled());
+    co_await expect_running_then_value(go, t, 7);
 }
 
 // The control experiment: without shield, the same cancellation reaches the task.
@@ -286,12 +296,7 @@ ASYNCIO_TEST_CASE(wait_for_around_shield_times_out_and_the_task_runs_on) {
     const auto e = co_await exception_of(asyncio::wait_for(asyncio::shield(t), 10ms));
     BOOST_TEST(is_timeout(e), what_of(e));
     BOOST_TEST(clock.seconds() < 5.0);
-    co_await settle();
-    BOOST_TEST(!t.done());
-    go.set();
-    const int v = co_await t.wait();
-    BOOST_TEST(v == 11);
-    BOOST_TEST(!t.cancelled());
+    co_await expect_running_then_value(go, t, 11);
 }
 
 ASYNCIO_TEST_CASE(timeout_around_shield_of_an_awaitable_lets_it_finish_later) {

@@ -149,6 +149,12 @@ bool is_plain_cancellation(const std::exception_ptr& e) {
     return asyncio::is_cancellation(e) && !is_a<asyncio::exception_group>(e);
 }
 
+// Starts the two children many tests watch: `a` waits forever, `b` cleans up slowly.
+void start_forever_and_slow_cleanup(asyncio::task_group& tg, probe& a, probe& b) {
+    (void)tg.create_task(work(a, forever, 1));
+    (void)tg.create_task(slow_cleanup(b, 5ms));
+}
+
 BOOST_AUTO_TEST_SUITE(task_group)
 
 // --- the normal path ---------------------------------------------------------------
@@ -283,8 +289,7 @@ ASYNCIO_TEST_CASE(failing_deferred_operation_fails_the_group_and_cancels_a_waiti
 ASYNCIO_TEST_CASE(first_failure_cancels_siblings_and_body_and_throws_one_group) {
     probe body_p, a, b;
     auto body = [&](asyncio::task_group& tg) -> awaitable<void> {
-        (void)tg.create_task(work(a, forever, 1));
-        (void)tg.create_task(slow_cleanup(b, 5ms));
+        start_forever_and_slow_cleanup(tg, a, b);
         (void)tg.create_task(fail_after(1ms, "boom"));
         co_await sleep_noting_cancellation(body_p, forever);
     };
@@ -352,8 +357,7 @@ ASYNCIO_TEST_CASE(the_body_error_takes_its_place_in_completion_order) {
 ASYNCIO_TEST_CASE(body_failing_cancels_and_awaits_the_children) {
     probe a, b;
     auto body = [&](asyncio::task_group& tg) -> awaitable<void> {
-        (void)tg.create_task(work(a, forever, 1));
-        (void)tg.create_task(slow_cleanup(b, 5ms));
+        start_forever_and_slow_cleanup(tg, a, b);
         co_await asyncio::sleep(1ms);
         throw std::runtime_error("body failed");
     };
@@ -478,26 +482,32 @@ struct group_ending {
     bool cleaned_up_at_throw = false;
 };
 
+// Awaits with_task_group(body), recording in `r` how it ended and whether `at_throw()`
+// held when it threw; then rethrows.
+template <class Body, class AtThrow>
+awaitable<void> record_group_ending(Body& body, AtThrow at_throw, group_ending& r) {
+    auto g = asyncio::with_task_group(body);
+    auto [e, cleaned] = co_await exception_of(std::move(g), at_throw);
+    r.exception = e;
+    r.cleaned_up_at_throw = cleaned;
+    if (e)
+        std::rethrow_exception(e);
+}
+
 // Awaits a group whose body and children (one with a slow cleanup, plus `extra`) wait
 // forever; records how it ended in `r`, then rethrows.
 awaitable<void> group_until_cancelled(probe& body_p, probe& a, probe& b, group_ending& r,
                                       bool child_fails_while_unwinding = false) {
     probe z;
     auto body = [&](asyncio::task_group& tg) -> awaitable<void> {
-        (void)tg.create_task(work(a, forever, 1));
-        (void)tg.create_task(slow_cleanup(b, 5ms));
+        start_forever_and_slow_cleanup(tg, a, b);
         if (child_fails_while_unwinding)
             (void)tg.create_task(fail_differently_when_cancelled(z));
         body_p.started = true;
         co_await sleep_noting_cancellation(body_p, forever);
     };
-    auto g = asyncio::with_task_group(body);
     auto at_throw = [&] { return a.cleaned_up && b.cleaned_up && body_p.cancelled; };
-    auto [e, cleaned] = co_await exception_of(std::move(g), at_throw);
-    r.exception = e;
-    r.cleaned_up_at_throw = cleaned;
-    if (e)
-        std::rethrow_exception(e);
+    co_await record_group_ending(body, at_throw, r);
 }
 
 ASYNCIO_TEST_CASE(cancelling_the_caller_cancels_children_and_body_then_throws_plain_cancellation) {
@@ -555,8 +565,7 @@ ASYNCIO_TEST_CASE(error_raised_while_unwinding_wins_over_the_callers_cancellatio
 ASYNCIO_TEST_CASE(wait_for_around_a_group_times_out_after_the_children_cleaned_up) {
     probe body_p, a, b;
     auto body = [&](asyncio::task_group& tg) -> awaitable<void> {
-        (void)tg.create_task(work(a, forever, 1));
-        (void)tg.create_task(slow_cleanup(b, 5ms));
+        start_forever_and_slow_cleanup(tg, a, b);
         co_await sleep_noting_cancellation(body_p, forever);
     };
     auto g = asyncio::with_task_group(body);
@@ -580,8 +589,7 @@ ASYNCIO_TEST_CASE(timeout_around_a_group_returns_its_value_in_time_or_times_out)
 
     probe a, b;
     auto slow = [&](asyncio::task_group& tg) -> awaitable<int> {
-        (void)tg.create_task(work(a, forever, 1));
-        (void)tg.create_task(slow_cleanup(b, 5ms));
+        start_forever_and_slow_cleanup(tg, a, b);
         co_return 1;
     };
     auto late = asyncio::with_task_group(slow);
@@ -611,8 +619,7 @@ ASYNCIO_TEST_CASE(body_ending_by_its_own_cancellation_cancels_the_children_and_p
     // The body throws a cancellation error itself.
     probe a, b;
     auto body = [&](asyncio::task_group& tg) -> awaitable<void> {
-        (void)tg.create_task(work(a, forever, 1));
-        (void)tg.create_task(slow_cleanup(b, 5ms));
+        start_forever_and_slow_cleanup(tg, a, b);
         co_await asyncio::sleep(1ms);
         throw asyncio::cancelled_error();
     };
@@ -674,13 +681,8 @@ awaitable<void> inner_group(probe& sibling, probe& inner_body, milliseconds fail
             ++ready->ready;
         co_await sleep_noting_cancellation(inner_body, forever);
     };
-    auto g = asyncio::with_task_group(body);
     auto at_throw = [&] { return !sibling.started || sibling.cleaned_up; };
-    auto [e, cleaned] = co_await exception_of(std::move(g), at_throw);
-    r.exception = e;
-    r.cleaned_up_at_throw = cleaned;
-    if (e)
-        std::rethrow_exception(e);
+    co_await record_group_ending(body, at_throw, r);
 }
 
 ASYNCIO_TEST_CASE(inner_failure_reaches_the_outer_group_as_a_nested_group) {
@@ -847,8 +849,7 @@ ASYNCIO_TEST_CASE(cancelling_the_task_awaiting_join_cancels_the_children) {
     auto ex = co_await asio::this_coro::executor;
     asyncio::task_group tg(ex);
     probe a, b;
-    (void)tg.create_task(work(a, forever, 1));
-    (void)tg.create_task(slow_cleanup(b, 5ms));
+    start_forever_and_slow_cleanup(tg, a, b);
     auto joiner = [&]() -> awaitable<void> {
         auto at_throw = [&] { return a.cleaned_up && b.cleaned_up; };
         auto [e, cleaned] = co_await exception_of(tg.join(), at_throw);
@@ -870,8 +871,7 @@ ASYNCIO_TEST_CASE(wait_for_around_join_times_out_after_the_children_finished) {
     auto ex = co_await asio::this_coro::executor;
     asyncio::task_group tg(ex);
     probe a, b;
-    (void)tg.create_task(work(a, forever, 1));
-    (void)tg.create_task(slow_cleanup(b, 5ms));
+    start_forever_and_slow_cleanup(tg, a, b);
     auto w = asyncio::wait_for(tg.join(), 10ms);
     auto at_throw = [&] { return a.cleaned_up && b.cleaned_up; };
     const auto [e, cleaned] = co_await exception_of(std::move(w), at_throw);
@@ -933,8 +933,7 @@ ASYNCIO_TEST_CASE(cancelled_async_join_reports_the_cancellation_once_children_fi
     auto ex = co_await asio::this_coro::executor;
     asyncio::task_group tg(ex);
     probe a, b;
-    (void)tg.create_task(work(a, forever, 1));
-    (void)tg.create_task(slow_cleanup(b, 5ms));
+    start_forever_and_slow_cleanup(tg, a, b);
     asio::cancellation_signal signal;
     std::optional<std::exception_ptr> got;
     bool cleaned_at_completion = false;

@@ -142,6 +142,20 @@ bool is_cancelled_error(const asyncio::cancelled_error& e) {
     return e.code() == asio::error::operation_aborted;
 }
 
+// Awaits `op`, a wait_for around a function blocked on `call`: it times out at once while
+// the function is still blocked, and the function then runs to its end all the same.
+template <class Op>
+awaitable<void> expect_timeout_while_blocked(Op op, blocked_call& call) {
+    stopwatch sw;
+    const auto e = co_await exception_of(std::move(op));
+    BOOST_TEST(is_timeout(e));
+    BOOST_TEST(sw.seconds() < 1.0);
+    BOOST_TEST(!call.finished.load());
+    call.open();
+    BOOST_TEST(call.ended_in_time());
+    BOOST_TEST(call.finished.load());
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(threads)
@@ -260,16 +274,9 @@ ASYNCIO_TEST_CASE(cancelling_a_to_thread_returns_at_once_while_the_function_runs
 
 ASYNCIO_TEST_CASE(wait_for_around_a_blocked_to_thread_times_out_at_once) {
     blocked_call call;
-    stopwatch sw;
     auto fn = [&call] { return call.run(1); };
     auto op = asyncio::wait_for(asyncio::to_thread(fn), 20ms);
-    const auto e = co_await exception_of(std::move(op));
-    BOOST_TEST(is_timeout(e));
-    BOOST_TEST(sw.seconds() < 1.0);
-    BOOST_TEST(!call.finished.load());
-    call.open();
-    BOOST_TEST(call.ended_in_time());
-    BOOST_TEST(call.finished.load());
+    co_await expect_timeout_while_blocked(std::move(op), call);
 }
 
 ASYNCIO_TEST_CASE(to_thread_completing_within_its_wait_for_limit_yields_its_value) {
@@ -465,14 +472,7 @@ ASYNCIO_TEST_CASE(cancelling_run_in_executor_returns_at_once_while_the_function_
     blocked_call call;
     auto op =
         asyncio::wait_for(asyncio::run_in_executor(pool, [&call] { return call.run(3); }), 20ms);
-    stopwatch sw;
-    const auto e = co_await exception_of(std::move(op));
-    BOOST_TEST(is_timeout(e));
-    BOOST_TEST(sw.seconds() < 1.0);
-    BOOST_TEST(!call.finished.load());
-    call.open();
-    BOOST_TEST(call.ended_in_time());
-    BOOST_TEST(call.finished.load());
+    co_await expect_timeout_while_blocked(std::move(op), call);
     pool.join();
 }
 

@@ -17,6 +17,7 @@
 
 #include <boost/asio/this_coro.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -46,18 +47,12 @@ awaitable<std::size_t> done_count(H h, return_when when) {
 
 template <class H>
 bool none_done(const std::vector<H>& handles) {
-    for (const auto& h : handles)
-        if (h.done())
-            return false;
-    return true;
+    return std::none_of(handles.begin(), handles.end(), [](const H& h) { return h.done(); });
 }
 
 template <class H>
 bool none_cancelled(const std::vector<H>& handles) {
-    for (const auto& h : handles)
-        if (h.cancelled())
-            return false;
-    return true;
+    return std::none_of(handles.begin(), handles.end(), [](const H& h) { return h.cancelled(); });
 }
 
 BOOST_AUTO_TEST_SUITE(wait)
@@ -529,9 +524,7 @@ ASYNCIO_TEST_CASE_OPTS(concurrent_waiters_with_timeouts_on_four_threads_cancel_n
 
 ASYNCIO_TEST_CASE_OPTS(waiters_cancelled_from_a_thread_racing_completions_on_four_threads,
                        .threads = 4) {
-    auto first = [](asyncio::future<int> f) {
-        return done_count(f, return_when::first_completed);
-    };
+    auto first = [](asyncio::future<int> f) { return done_count(f, return_when::first_completed); };
     auto one = [](int) { return std::size_t{1}; };
     co_await race_cancellations_with_set_results_from_a_thread(300, first, one);
 }

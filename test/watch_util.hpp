@@ -105,8 +105,7 @@ struct race_outcomes {
 // that threw must have thrown a cancellation.
 template <class V, class Expected>
 awaitable<race_outcomes> outcomes_of(std::vector<asyncio::task<void>>& consumers,
-                                     const std::vector<std::optional<V>>& outs,
-                                     Expected expected) {
+                                     const std::vector<std::optional<V>>& outs, Expected expected) {
     race_outcomes r;
     for (std::size_t i = 0; i < consumers.size(); ++i) {
         const auto e = co_await exception_of(consumers[i].wait());
@@ -119,6 +118,19 @@ awaitable<race_outcomes> outcomes_of(std::vector<asyncio::task<void>>& consumers
         }
     }
     co_return r;
+}
+
+// Sets `f` to `value` and cancels `consumer`: in this order when `set_first`, else the
+// other way round.
+inline void set_and_cancel(asyncio::future<int>& f, int value, asyncio::task<void>& consumer,
+                           bool set_first) {
+    if (set_first) {
+        f.set_result(value);
+        consumer.cancel();
+    } else {
+        consumer.cancel();
+        f.set_result(value);
+    }
 }
 
 // 48 rounds of a consumer's cancellation racing the completion it waits for. Each round:
@@ -143,13 +155,7 @@ awaitable<void> race_cancellation_with_a_set_result(Begin begin, Expected expect
         auto consumer_body = awaited_into(await_one, f, seen);
         auto c = co_await asyncio::create_task(std::move(consumer_body));
         co_await settle(i % 3); // sometimes before the consumer has even started
-        if (i % 2 == 0) {
-            f.set_result(i);
-            c.cancel();
-        } else {
-            c.cancel();
-            f.set_result(i);
-        }
+        set_and_cancel(f, i, c, i % 2 == 0);
         const auto e = co_await exception_of(c.wait());
         if (e) {
             BOOST_TEST(asyncio::is_cancellation(e), what_of(e));
@@ -219,7 +225,7 @@ awaitable<void> race_cancellation_with_a_finishing_task(Await await_one, Expecte
 // every future yields its value, none is cancelled.
 template <class Await, class Expected>
 awaitable<void> race_cancellations_with_set_results_from_a_thread(int n, Await await_one,
-                                                                   Expected expected) {
+                                                                  Expected expected) {
     using value = awaited_t<Await, asyncio::future<int>>;
     auto ex = co_await asio::this_coro::executor;
     std::vector<asyncio::future<int>> futures;
@@ -233,13 +239,7 @@ awaitable<void> race_cancellations_with_set_results_from_a_thread(int n, Await a
     }
     std::thread racer([&] {
         for (int i = 0; i < n; ++i) {
-            if (i % 2 == 0) {
-                futures[i].set_result(i);
-                consumers[i].cancel();
-            } else {
-                consumers[i].cancel();
-                futures[i].set_result(i);
-            }
+            set_and_cancel(futures[i], i, consumers[i], i % 2 == 0);
         }
     });
     const auto r = co_await outcomes_of(consumers, outs, expected);

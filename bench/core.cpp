@@ -95,14 +95,16 @@ awaitable<long> wait_for_asyncio() {
 
 // --- raw Asio ------------------------------------------------------------------------
 
-awaitable<long> spawn_raw() {
+// co_spawns `n` coroutines `make(i)`, each completing with `on_done(args...)`, and
+// waits for all of them with a completion counter.
+template <class Make, class OnDone>
+awaitable<void> spawn_counted(int n, Make make, OnDone on_done) {
     auto ex = co_await asio::this_coro::executor;
-    long sum = 0;
-    int remaining = spawn_n;
+    int remaining = n;
     asio::steady_timer done(ex, asio::steady_timer::time_point::max());
-    for (int i = 0; i < spawn_n; ++i)
-        asio::co_spawn(ex, leaf(i), [&](std::exception_ptr, int v) {
-            sum += v;
+    for (int i = 0; i < n; ++i)
+        asio::co_spawn(ex, make(i), [&](std::exception_ptr, auto... v) {
+            on_done(v...);
             if (--remaining == 0)
                 done.cancel();
         });
@@ -110,23 +112,19 @@ awaitable<long> spawn_raw() {
         co_await done.async_wait(asio::deferred); // cancelled by the last completion
     } catch (const boost::system::system_error&) {
     }
+}
+
+awaitable<long> spawn_raw() {
+    long sum = 0;
+    co_await spawn_counted(
+        spawn_n, [](int i) { return leaf(i); }, [&](int v) { sum += v; });
     co_return sum;
 }
 
 awaitable<long> task_group_raw() {
-    auto ex = co_await asio::this_coro::executor;
     long sum = 0;
-    int remaining = spawn_n;
-    asio::steady_timer done(ex, asio::steady_timer::time_point::max());
-    for (int i = 0; i < spawn_n; ++i)
-        asio::co_spawn(ex, adder(i, sum), [&](std::exception_ptr) {
-            if (--remaining == 0)
-                done.cancel();
-        });
-    try {
-        co_await done.async_wait(asio::deferred); // cancelled by the last completion
-    } catch (const boost::system::system_error&) {
-    }
+    co_await spawn_counted(
+        spawn_n, [&](int i) { return adder(i, sum); }, [] {});
     co_return sum;
 }
 

@@ -4,8 +4,8 @@
 // Memory per live task: N tasks are started and left suspended on one shared timer;
 // the growth of the heap while starting them, divided by N, is what a
 // live task costs. With this library (create_task) and with
-// raw Asio (co_spawn with a completion handler), both on a single-threaded loop. Prints "<workload> <impl> <bytes>".
-// Usage: bench_memory [workload] [tasks]
+// raw Asio (co_spawn with a completion handler), both on a single-threaded loop. Prints "<workload>
+// <impl> <bytes>". Usage: bench_memory [workload] [tasks]
 
 #include <asyncio.hpp>
 

@@ -23,7 +23,7 @@
 //     Received result: {'id': 2, 'data': 'Sample data 2'}
 //     Received result: {'id': 3, 'data': 'Sample data 3'}
 
-#include "python_print.hpp"
+#include "seed003_fetch_data.hpp"
 
 #include <asyncio.hpp>
 
@@ -31,24 +31,6 @@
 #include <string>
 
 using namespace std::chrono_literals;
-
-// The dict {"id": ..., "data": ...} that the Python coroutine returns.
-struct sample {
-    int id;
-    std::string data;
-};
-
-// Python prints the dict as {'id': 1, 'data': 'Sample data 1'}.
-std::string repr(const sample& s) {
-    return py::dict({{"id", s.id}, {"data", s.data}});
-}
-
-asyncio::awaitable<sample> fetch_data(int id, std::chrono::seconds delay) {
-    py::print("Coroutine " + std::to_string(id) + " starting");
-    co_await asyncio::sleep(delay);
-    py::print("Coroutine " + std::to_string(id) + " done");
-    co_return sample{id, "Sample data " + std::to_string(id)};
-}
 
 asyncio::awaitable<void> co_main() {
     // The variadic gather yields a std::tuple<sample, sample, sample>, in argument order.

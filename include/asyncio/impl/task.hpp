@@ -130,7 +130,8 @@ void any_task::add_done_callback(F f) const {
 template <BOOST_ASIO_COMPLETION_TOKEN_FOR(void(std::exception_ptr)) Token>
 auto any_task::async_wait(Token&& token) const {
     return boost::asio::async_initiate<Token, void(std::exception_ptr)>(
-        detail::initiate_any_task_wait{}, token, boost::intrusive_ptr<detail::future_base>(&state()));
+        detail::initiate_any_task_wait{}, token,
+        boost::intrusive_ptr<detail::future_base>(&state()));
 }
 
 inline awaitable<void> any_task::wait() const {

@@ -138,8 +138,9 @@ void task_group_state::abandon() noexcept {
     bool abort;
     {
         std::lock_guard lock(lock_);
-        if (joining_)
-            return;
+        // A join that completed closed the group; one that never started, or that
+        // was interrupted (its coroutine destroyed, or cancelled before it began to
+        // wait), leaves children behind: they are cancelled.
         joining_ = true;
         abort = start_abort_locked();
     }

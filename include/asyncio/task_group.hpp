@@ -51,7 +51,8 @@ class task_group {
     task_group(const task_group&) = delete;
     task_group& operator=(const task_group&) = delete;
 
-    /// A group that was never joined cancels its children (without waiting for them).
+    /// A group whose join did not complete (never started, or interrupted) cancels its
+    /// children (without waiting for them).
     ~task_group() { state_->abandon(); }
 
     /// Starts `coro` as a child task. Throws `invalid_state_error` when the group has

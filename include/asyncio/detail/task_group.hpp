@@ -60,7 +60,7 @@ class task_group_state
     // cancellation when the joiner was cancelled (or the body ended by cancellation).
     void rethrow_outcome() const;
 
-    // The group was destroyed without a join: cancels its children.
+    // The group object is destroyed: unless a join completed, cancels the children.
     void abandon() noexcept;
 
     // Waits for the end of the join (completion signature void(error_code), never

@@ -49,7 +49,10 @@ struct callback_state::call {
     void operator()() { std::exchange(self, nullptr)->run(ex); }
 };
 
-void callback_state::schedule(const executor_type& ex, bool timed) {
+void callback_state::schedule(const executor_type& target, bool timed) {
+    // Without the timing wrapper a task's coroutine sees in debug mode: a slow callback
+    // is reported as itself, not as a step of the task that scheduled it.
+    const executor_type ex = without_debug_wrapper(target);
     boost::intrusive_ptr<callback_state> self(this);
     if (!timed) {
         boost::asio::post(ex, call(self, ex));

@@ -19,16 +19,6 @@ class group_shutting_down final : public invalid_state_error {
     group_shutting_down() : invalid_state_error("the task_group is shutting down") {}
 };
 
-bool is_shutting_down(const std::exception_ptr& e) noexcept {
-    try {
-        std::rethrow_exception(e);
-    } catch (const group_shutting_down&) {
-        return true;
-    } catch (...) {
-        return false;
-    }
-}
-
 } // namespace
 
 // For task_base, which holds its group through an incomplete type.
@@ -86,7 +76,7 @@ void task_group_state::set_body(task_base& body) noexcept {
 
 void task_group_state::child_done(task_base& child) noexcept {
     bool failed = !child.cancelled() && child.raw_exception();
-    const bool maybe_abort_echo = failed && is_shutting_down(child.raw_exception());
+    const bool maybe_abort_echo = failed && holds<group_shutting_down>(child.raw_exception());
     wait_op<>* joiner = nullptr;
     bool abort = false;
     {

@@ -63,7 +63,7 @@ class timer_handle : public handle {
 template <executor_or_context E, class F, class... Args>
 requires detail::decayed_invocable<F, Args...> handle call_soon(E&& ex, F&& fn, Args&&... args) {
     return handle(detail::schedule_callback(
-        detail::callback_executor(ex), std::nullopt,
+        detail::to_executor(ex), std::nullopt,
         detail::bind_callback(std::forward<F>(fn), std::forward<Args>(args)...)));
 }
 
@@ -73,7 +73,7 @@ template <executor_or_context E, class F, class... Args>
 requires detail::decayed_invocable<F, Args...> timer_handle
 call_at(E&& ex, std::chrono::steady_clock::time_point when, F&& fn, Args&&... args) {
     return timer_handle(detail::schedule_callback(
-        detail::callback_executor(ex), when,
+        detail::to_executor(ex), when,
         detail::bind_callback(std::forward<F>(fn), std::forward<Args>(args)...)));
 }
 

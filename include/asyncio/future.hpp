@@ -131,11 +131,7 @@ class future {
 
     template <class E>
     static boost::intrusive_ptr<state_type> make_state(E& ex) {
-        executor_type base;
-        if constexpr (std::is_convertible_v<E&, boost::asio::execution_context&>)
-            base = ex.get_executor();
-        else
-            base = ex;
+        executor_type base = detail::to_executor(ex);
         const auto* debug = detail::loop_service::of(base).debug();
         return boost::intrusive_ptr<state_type>(new state_type(std::move(base), debug));
     }

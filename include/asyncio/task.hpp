@@ -34,6 +34,19 @@ concept executor_or_context = boost::asio::execution::is_executor<std::decay_t<E
     boost::asio::is_executor<std::decay_t<E>>::value ||
     std::is_convertible_v<E&, boost::asio::execution_context&>;
 
+namespace detail {
+
+// The executor an executor_or_context argument names.
+template <class E>
+executor_type to_executor(E& ex) {
+    if constexpr (std::is_convertible_v<E&, boost::asio::execution_context&>)
+        return ex.get_executor();
+    else
+        return ex;
+}
+
+} // namespace detail
+
 /// A handle to a task of any result type (Python's `Task`, without its result).
 ///
 /// Handles are cheap to copy; all copies refer to the same task. Every member is

@@ -46,7 +46,7 @@ class task_group {
     /// A group whose children run on `ex` (an executor or an execution context); on
     /// a multi-threaded loop each child gets a strand of its own, as with create_task.
     template <executor_or_context E>
-    explicit task_group(E&& ex) : state_(new detail::task_group_state(to_executor(ex))) {}
+    explicit task_group(E&& ex) : state_(new detail::task_group_state(detail::to_executor(ex))) {}
 
     task_group(const task_group&) = delete;
     task_group& operator=(const task_group&) = delete;
@@ -113,14 +113,6 @@ class task_group {
     template <class F>
     friend auto with_task_group(F f)
         -> awaitable<typename std::invoke_result_t<F&, task_group&>::value_type>;
-
-    template <class E>
-    static executor_type to_executor(E& ex) {
-        if constexpr (std::is_convertible_v<E&, boost::asio::execution_context&>)
-            return ex.get_executor();
-        else
-            return ex;
-    }
 
     template <class T>
     task<T> spawn(awaitable<T> coro, std::string name, bool body) {

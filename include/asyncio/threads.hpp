@@ -58,14 +58,6 @@ awaitable<std::invoke_result_t<F&>> run_on(std::optional<executor_type> target, 
     co_return co_await result.wait();
 }
 
-template <class E>
-executor_type executor_of(E& ex) {
-    if constexpr (std::is_convertible_v<E&, boost::asio::execution_context&>)
-        return ex.get_executor();
-    else
-        return ex;
-}
-
 } // namespace detail
 
 /// How many threads the default pool of `to_thread` has: Python's choice,
@@ -101,7 +93,7 @@ requires detail::decayed_invocable<F, Args...>
 template <executor_or_context E, class F>
 requires detail::decayed_invocable<F>
 [[nodiscard]] auto run_in_executor(E&& ex, F&& fn) {
-    return detail::run_on(detail::executor_of(ex), std::decay_t<F>(std::forward<F>(fn)));
+    return detail::run_on(detail::to_executor(ex), std::decay_t<F>(std::forward<F>(fn)));
 }
 
 /**

@@ -5,7 +5,6 @@
 #define ASYNCIO_DETAIL_CALLBACK_HPP
 
 #include <asyncio/config.hpp>
-#include <asyncio/detail/executor.hpp>
 
 #include <boost/asio/execution_context.hpp>
 #include <boost/smart_ptr/intrusive_ptr.hpp>
@@ -86,16 +85,6 @@ schedule_callback(const executor_type& ex,
     boost::intrusive_ptr<callback_state> st(new callback_impl<F>(std::move(fn), when));
     st->schedule(ex, when.has_value());
     return st;
-}
-
-// Where a callback runs: `ex` (the loop's own executor when a task's coroutine passes
-// the executor it sees in debug mode, so that the callback is timed as itself).
-template <class E>
-executor_type callback_executor(E& ex) {
-    if constexpr (std::is_convertible_v<E&, boost::asio::execution_context&>)
-        return ex.get_executor();
-    else
-        return without_debug_wrapper(ex);
 }
 
 // fn(args...) as a nullary callable.

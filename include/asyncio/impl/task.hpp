@@ -157,12 +157,8 @@ awaitable<T> task<T>::wait() const {
 
 template <class T, executor_or_context E>
 task<T> create_task(E&& ex, awaitable<T> coro, std::string name) {
-    executor_type base;
-    if constexpr (std::is_convertible_v<E&, boost::asio::execution_context&>)
-        base = ex.get_executor();
-    else
-        base = ex;
-    return task<T>(detail::spawn_task(detail::place_task(base), std::move(coro), std::move(name)),
+    return task<T>(detail::spawn_task(detail::place_task(detail::to_executor(ex)), std::move(coro),
+                                      std::move(name)),
                    detail::from_state);
 }
 

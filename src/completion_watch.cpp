@@ -27,16 +27,6 @@ void completion_watch::stop() noexcept {
             intrusive_ptr_release(this);
 }
 
-std::size_t completion_watch::finished(std::size_t k) const noexcept {
-    std::lock_guard lock(lock_);
-    return order_[k];
-}
-
-std::size_t completion_watch::finished_count() const noexcept {
-    std::lock_guard lock(lock_);
-    return order_.size();
-}
-
 void completion_watch::finished_one(std::size_t index) noexcept {
     watch_op* woken = nullptr;
     watch_op** tail = &woken;

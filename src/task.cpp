@@ -19,15 +19,8 @@ future_base::~future_base() {
 }
 
 bool future_base::cancel() noexcept {
-    waiter* first;
-    {
-        std::lock_guard lock(lock_);
-        if (status_.load(std::memory_order_relaxed) == done_status)
-            return false;
-        first = settle_locked(nullptr, true);
-    }
-    complete_waiters(first);
-    return true;
+    return try_settle(
+        nullptr, [] {}, true);
 }
 
 waiter* future_base::settle_locked(std::exception_ptr e, bool cancelled) noexcept {

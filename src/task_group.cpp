@@ -46,17 +46,21 @@ void task_group_state::enter() {
 }
 
 void task_group_state::enter_failed() noexcept {
-    wait_op<>* joiner = nullptr;
+    wait_op<>* joiner;
     {
         std::lock_guard lock(lock_);
-        if (--live_ == 0 && joiner_) {
-            joiner = std::exchange(joiner_, nullptr);
-            closed_ = true;
-            joiner->succeed();
-        }
+        joiner = leave_locked();
     }
     if (joiner)
         joiner->complete();
+}
+
+wait_op<>* task_group_state::leave_locked() noexcept {
+    if (--live_ != 0 || !joiner_)
+        return nullptr;
+    closed_ = true;
+    joiner_->succeed();
+    return std::exchange(joiner_, nullptr);
 }
 
 void task_group_state::entered(task_base& child) noexcept {
@@ -97,11 +101,7 @@ void task_group_state::child_done(task_base& child) noexcept {
         }
         if (&child == body_)
             body_ = nullptr;
-        if (--live_ == 0 && joiner_) {
-            joiner = std::exchange(joiner_, nullptr);
-            closed_ = true;
-            joiner->succeed();
-        }
+        joiner = leave_locked();
     }
     if (abort)
         cancel_children();

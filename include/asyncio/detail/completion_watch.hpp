@@ -53,15 +53,6 @@ class completion_watch
     // Stops watching the futures that have not finished (call once, when done).
     void stop() noexcept;
 
-    std::size_t size() const noexcept { return futures_.size(); }
-
-    // The index (in the constructor's vector) of the k-th future to finish;
-    // precondition: at least k + 1 have finished.
-    std::size_t finished(std::size_t k) const noexcept;
-
-    // How many have finished so far.
-    std::size_t finished_count() const noexcept;
-
     // Waits until `count` futures have finished, or, with `or_failure`, one has
     // failed (an exception other than cancellation). Completion signature
     // void(wait_result<void>); cancellation withdraws the wait

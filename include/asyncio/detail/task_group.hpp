@@ -80,6 +80,10 @@ class task_group_state
     // the caller must now cancel the children (after unlocking).
     bool start_abort_locked() noexcept;
 
+    // Under lock_: one child fewer; returns the joiner to complete (after unlocking)
+    // when that was the last one.
+    wait_op<>* leave_locked() noexcept;
+
     // Cancels every unfinished child (those of the loop's registry that belong here).
     void cancel_children() noexcept;
 

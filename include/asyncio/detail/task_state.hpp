@@ -124,14 +124,14 @@ class future_base : public boost::intrusive_ref_counter<future_base, boost::thre
     // Sets the outcome unless one is set already: `store()` runs first, under the
     // lock (to store a value). Returns false when the future was done already.
     template <class Store>
-    bool try_settle(std::exception_ptr e, Store&& store) {
+    bool try_settle(std::exception_ptr e, Store&& store, bool cancelled = false) {
         waiter* first;
         {
             std::lock_guard lock(lock_);
             if (status_.load(std::memory_order_relaxed) == done_status)
                 return false;
             store();
-            first = settle_locked(std::move(e), false);
+            first = settle_locked(std::move(e), cancelled);
         }
         complete_waiters(first);
         return true;

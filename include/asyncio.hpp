@@ -22,8 +22,10 @@
 #include <asyncio/queue.hpp>
 #include <asyncio/run.hpp>
 #include <asyncio/semaphore.hpp>
+#include <asyncio/server.hpp>
 #include <asyncio/shield.hpp>
 #include <asyncio/sleep.hpp>
+#include <asyncio/streams.hpp>
 #include <asyncio/task.hpp>
 #include <asyncio/task_group.hpp>
 #include <asyncio/threads.hpp>

@@ -96,8 +96,8 @@ void callback_state::run(const executor_type& ex) noexcept {
         }
     } catch (...) {
         // Python's default exception handler: report, and keep the loop going.
-        std::fprintf(stderr, "asyncio: exception in a callback: %s\n",
-                     describe_exception(std::current_exception()).c_str());
+        report_error(ex,
+                     "exception in a callback: " + describe_exception(std::current_exception()));
     }
 }
 

@@ -25,6 +25,18 @@ void debug_config::warn(std::string_view message) const noexcept {
     std::fprintf(stderr, "asyncio: %.*s\n", static_cast<int>(message.size()), message.data());
 }
 
+void report_error(const executor_type& ex, std::string_view message) noexcept {
+    try {
+        if (const debug_config* debug = loop_service::of(ex).debug()) {
+            debug->warn(message);
+            return;
+        }
+    } catch (...) {
+        // No loop service to ask: stderr.
+    }
+    std::fprintf(stderr, "asyncio: %.*s\n", static_cast<int>(message.size()), message.data());
+}
+
 namespace {
 thread_local bool timing_a_callback = false;
 } // namespace

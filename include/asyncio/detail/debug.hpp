@@ -43,6 +43,10 @@ class debug_config : public boost::intrusive_ref_counter<debug_config, boost::th
     std::chrono::steady_clock::duration slow_;
 };
 
+// Reports an error the loop survives (Python's default exception handler): to the debug
+// handler when `ex`'s loop runs in debug mode, else to stderr. Never throws.
+void report_error(const executor_type& ex, std::string_view message) noexcept;
+
 // Times `f` and reports it when it runs longer than the slow-callback duration. Only
 // the outermost timed call of a thread counts (an inline dispatch nests).
 class slow_callback_timer {

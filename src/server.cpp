@@ -1,0 +1,449 @@
+// Copyright (c) 2026 The asyncio for Asio authors.
+// Distributed under the Boost Software License, Version 1.0.
+
+#include <asyncio/detail/debug.hpp>
+#include <asyncio/detail/executor.hpp>
+#include <asyncio/detail/wait_op.hpp>
+#include <asyncio/error.hpp>
+#include <asyncio/server.hpp>
+#include <asyncio/task.hpp>
+
+#include <boost/asio/error.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+
+namespace asyncio {
+namespace detail {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using local_protocol = asio::local::stream_protocol;
+
+class server_state : public std::enable_shared_from_this<server_state> {
+  public:
+    server_state(executor_type ex, connection_handler_function handler, stream_options options)
+        : ex_(std::move(ex)), handler_(std::move(handler)), options_(options) {}
+
+    server_state(const server_state&) = delete;
+    server_state& operator=(const server_state&) = delete;
+
+    // Listening, before the server is shared.
+    void listen(const tcp::endpoint& endpoint);
+    void listen(const std::string& path);
+    void start();
+
+    std::uint16_t port() const;
+    std::vector<tcp::endpoint> endpoints() const;
+    void close() noexcept;
+    bool is_serving() const noexcept;
+    awaitable<void> wait_closed();
+    awaitable<void> serve_forever();
+
+  private:
+    // Keeps a connection counted while its handler's coroutine exists (so also for a
+    // handler cancelled before it ran).
+    class connection_guard {
+      public:
+        explicit connection_guard(std::shared_ptr<server_state> server) noexcept
+            : server_(std::move(server)) {}
+        connection_guard(connection_guard&& other) noexcept = default;
+        connection_guard& operator=(connection_guard&&) = delete;
+        ~connection_guard() {
+            if (server_)
+                server_->connection_done();
+        }
+        server_state& server() const noexcept { return *server_; }
+
+      private:
+        std::shared_ptr<server_state> server_;
+    };
+
+    template <class Acceptor>
+    void accept_next_locked(Acceptor& acceptor);
+    template <class Acceptor, class Socket>
+    void accepted(Acceptor& acceptor, const boost::system::error_code& ec, Socket socket);
+    template <class Acceptor>
+    void retry_later(Acceptor& acceptor);
+    template <class Socket>
+    void serve(Socket socket);
+    static awaitable<void> handle(connection_guard guard, stream_reader reader,
+                                  stream_writer writer);
+    void connection_done() noexcept;
+
+    struct initiate_close_wait;
+    struct initiate_closed_wait;
+
+    const executor_type ex_;
+    const connection_handler_function handler_;
+    const stream_options options_;
+
+    mutable spinlock mutex_;
+    std::list<tcp::acceptor> tcp_;
+    std::optional<local_protocol::acceptor> local_;
+    std::string path_;
+    bool serving_ = false;
+    bool closed_ = false;
+    bool serving_forever_ = false;
+    std::size_t connections_ = 0;
+    intrusive_list<wait_op<>> close_waiters_;  // serve_forever: until closed
+    intrusive_list<wait_op<>> closed_waiters_; // wait_closed: until closed and idle
+};
+
+void server_state::listen(const tcp::endpoint& endpoint) {
+    tcp::acceptor& acceptor = tcp_.emplace_back(ex_);
+    boost::system::error_code ec;
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec)
+        acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec && endpoint.address().is_v6())
+        acceptor.set_option(asio::ip::v6_only(true), ec);
+    if (!ec)
+        acceptor.bind(endpoint, ec);
+    if (!ec)
+        acceptor.listen(options_.backlog, ec);
+    if (ec) {
+        tcp_.pop_back();
+        std::ostringstream where;
+        where << "asyncio::start_server: cannot listen on " << endpoint;
+        throw boost::system::system_error(ec, where.str());
+    }
+}
+
+void server_state::listen(const std::string& path) {
+    // Replace a stale socket file, as Python does; anything else at `path` stays and
+    // makes bind fail.
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode))
+        ::unlink(path.c_str());
+    local_.emplace(ex_);
+    boost::system::error_code ec;
+    const local_protocol::endpoint endpoint(path);
+    local_->open(endpoint.protocol(), ec);
+    if (!ec)
+        local_->bind(endpoint, ec);
+    if (!ec)
+        local_->listen(options_.backlog, ec);
+    if (ec) {
+        local_.reset();
+        throw boost::system::system_error(ec,
+                                          "asyncio::start_unix_server: cannot listen on " + path);
+    }
+    path_ = path;
+}
+
+void server_state::start() {
+    std::lock_guard<spinlock> guard(mutex_);
+    serving_ = true;
+    for (tcp::acceptor& acceptor : tcp_)
+        accept_next_locked(acceptor);
+    if (local_)
+        accept_next_locked(*local_);
+}
+
+template <class Acceptor>
+void server_state::accept_next_locked(Acceptor& acceptor) {
+    // Each connection gets the executor its handler's task will run on.
+    acceptor.async_accept(place_task(ex_).executor,
+                          [self = shared_from_this(),
+                           &acceptor](const boost::system::error_code& ec, auto socket) mutable {
+                              self->accepted(acceptor, ec, std::move(socket));
+                          });
+}
+
+template <class Acceptor, class Socket>
+void server_state::accepted(Acceptor& acceptor, const boost::system::error_code& ec,
+                            Socket socket) {
+    {
+        std::lock_guard<spinlock> guard(mutex_);
+        if (!serving_)
+            return; // closed: the socket, if any, is closed with it
+        if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+            ec == asio::error::no_memory) {
+            retry_later(acceptor);
+            return;
+        }
+        if (!ec)
+            ++connections_;
+        accept_next_locked(acceptor);
+    }
+    if (!ec)
+        serve(std::move(socket));
+}
+
+template <class Acceptor>
+void server_state::retry_later(Acceptor& acceptor) {
+    // Out of descriptors or memory: Python's server pauses accepting for a second; the
+    // pending connections wait in the backlog.
+    report_error(ex_, "server: accept() failed (out of resources); retrying in 1 second");
+    auto timer = std::make_shared<asio::steady_timer>(ex_, std::chrono::seconds(1));
+    timer->async_wait([self = shared_from_this(), timer, &acceptor](boost::system::error_code) {
+        std::lock_guard<spinlock> guard(self->mutex_);
+        if (self->serving_)
+            self->accept_next_locked(acceptor);
+    });
+}
+
+template <class Socket>
+void server_state::serve(Socket socket) {
+    connection_guard guard(shared_from_this());
+    try {
+        if constexpr (std::is_same_v<typename Socket::protocol_type, tcp>)
+            socket.set_option(tcp::no_delay(true));
+        const executor_type ex = socket.get_executor();
+        auto [reader, writer] = make_streams(std::move(socket), options_);
+        auto connection = handle(std::move(guard), std::move(reader), std::move(writer));
+        (void)create_task(ex, std::move(connection));
+    } catch (...) {
+        report_error(ex_, "server: cannot serve a connection: " +
+                              describe_exception(std::current_exception()));
+    }
+}
+
+awaitable<void> server_state::handle(connection_guard guard, stream_reader reader,
+                                     stream_writer writer) {
+    std::exception_ptr failure;
+    try {
+        auto handling = guard.server().handler_(std::move(reader), writer);
+        co_await std::move(handling);
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    if (failure && !is_cancellation(failure)) {
+        // Python's "Unhandled exception in client_connected_cb": report, close, go on.
+        report_error(guard.server().ex_, "server: unhandled exception in a connection handler: " +
+                                             describe_exception(failure));
+        writer.close();
+    }
+}
+
+void server_state::connection_done() noexcept {
+    wait_op<>* woken = nullptr;
+    {
+        std::lock_guard<spinlock> guard(mutex_);
+        if (--connections_ == 0 && closed_)
+            woken = succeed_all(closed_waiters_);
+    }
+    complete_chain(woken);
+}
+
+std::uint16_t server_state::port() const {
+    std::lock_guard<spinlock> guard(mutex_);
+    if (!path_.empty())
+        throw invalid_state_error("asyncio::server::port: a Unix server has no port");
+    if (tcp_.empty())
+        throw invalid_state_error("asyncio::server::port: the server is closed");
+    return tcp_.front().local_endpoint().port();
+}
+
+std::vector<tcp::endpoint> server_state::endpoints() const {
+    std::lock_guard<spinlock> guard(mutex_);
+    std::vector<tcp::endpoint> endpoints;
+    for (const tcp::acceptor& acceptor : tcp_)
+        endpoints.push_back(acceptor.local_endpoint());
+    return endpoints;
+}
+
+void server_state::close() noexcept {
+    wait_op<>* stop_serving;
+    wait_op<>* idle = nullptr;
+    {
+        std::lock_guard<spinlock> guard(mutex_);
+        if (closed_)
+            return;
+        closed_ = true;
+        serving_ = false;
+        boost::system::error_code ignored;
+        for (tcp::acceptor& acceptor : tcp_)
+            acceptor.close(ignored);
+        tcp_.clear();
+        if (local_) {
+            local_->close(ignored);
+            local_.reset();
+            ::unlink(path_.c_str());
+        }
+        stop_serving = succeed_all(close_waiters_);
+        if (connections_ == 0)
+            idle = succeed_all(closed_waiters_);
+    }
+    complete_chain(stop_serving);
+    complete_chain(idle);
+}
+
+bool server_state::is_serving() const noexcept {
+    std::lock_guard<spinlock> guard(mutex_);
+    return serving_;
+}
+
+struct server_state::initiate_close_wait {
+    template <class Handler, class Deliver>
+    void operator()(Handler&& handler, Deliver deliver, server_state* self) const {
+        start_list_wait<wait_op<>>(self->mutex_, self->close_waiters_,
+                                   std::forward<Handler>(handler), deliver,
+                                   [self](auto& sink, waiter*&) {
+                                       if (!self->closed_)
+                                           return false;
+                                       sink.succeed();
+                                       return true;
+                                   });
+    }
+};
+
+struct server_state::initiate_closed_wait {
+    template <class Handler, class Deliver>
+    void operator()(Handler&& handler, Deliver deliver, server_state* self) const {
+        start_list_wait<wait_op<>>(self->mutex_, self->closed_waiters_,
+                                   std::forward<Handler>(handler), deliver,
+                                   [self](auto& sink, waiter*&) {
+                                       if (!self->closed_ || self->connections_ != 0)
+                                           return false;
+                                       sink.succeed();
+                                       return true;
+                                   });
+    }
+};
+
+awaitable<void> server_state::wait_closed() {
+    auto self = shared_from_this();
+    co_await awaitable_wait<void>(initiate_closed_wait{}, this);
+}
+
+awaitable<void> server_state::serve_forever() {
+    auto self = shared_from_this();
+    {
+        std::lock_guard<spinlock> guard(mutex_);
+        if (closed_)
+            throw invalid_state_error("asyncio::server::serve_forever: the server is closed");
+        if (serving_forever_)
+            throw invalid_state_error("asyncio::server::serve_forever: already serving forever");
+        serving_forever_ = true;
+    }
+    std::exception_ptr failure;
+    try {
+        co_await awaitable_wait<void>(initiate_close_wait{}, this);
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    {
+        std::lock_guard<spinlock> guard(mutex_);
+        serving_forever_ = false;
+    }
+    if (failure) {
+        close(); // cancelled: Python closes the server
+        std::rethrow_exception(failure);
+    }
+}
+
+struct server_access {
+    static server make(std::shared_ptr<server_state> state) noexcept {
+        return server(std::move(state));
+    }
+};
+
+namespace {
+
+awaitable<executor_type> loop_executor() {
+    co_return strip_strand(without_debug_wrapper(co_await asio::this_coro::executor));
+}
+
+} // namespace
+
+awaitable<server> start_tcp_server(connection_handler_function handler, std::string host, int port,
+                                   stream_options options) {
+    if (port < 0 || port > 65535)
+        throw std::invalid_argument("asyncio::start_server: port must be in 0..65535");
+    check_stream_options(options);
+    const executor_type ex = co_await loop_executor();
+    tcp::resolver resolver(ex);
+    auto results = co_await resolver.async_resolve(
+        host, std::to_string(port), tcp::resolver::passive | tcp::resolver::address_configured,
+        asio::use_awaitable);
+    auto state = std::make_shared<server_state>(ex, std::move(handler), options);
+    std::vector<tcp::endpoint> seen;
+    for (const auto& entry : results) {
+        const tcp::endpoint endpoint = entry.endpoint();
+        if (std::find(seen.begin(), seen.end(), endpoint) != seen.end())
+            continue;
+        seen.push_back(endpoint);
+        state->listen(endpoint);
+    }
+    state->start();
+    co_return server_access::make(std::move(state));
+}
+
+awaitable<server> start_local_server(connection_handler_function handler, std::string path,
+                                     stream_options options) {
+    check_stream_options(options);
+    const executor_type ex = co_await loop_executor();
+    auto state = std::make_shared<server_state>(ex, std::move(handler), options);
+    state->listen(path);
+    state->start();
+    co_return server_access::make(std::move(state));
+}
+
+} // namespace detail
+
+// --- server ---
+
+server::server(std::shared_ptr<detail::server_state> state) noexcept : state_(std::move(state)) {}
+
+server::server(server&&) noexcept = default;
+
+server& server::operator=(server&& other) noexcept {
+    if (this != &other) {
+        if (state_)
+            state_->close();
+        state_ = std::move(other.state_);
+    }
+    return *this;
+}
+
+server::~server() {
+    if (state_)
+        state_->close();
+}
+
+detail::server_state& server::state() const {
+    if (!state_)
+        throw invalid_state_error("asyncio::server: moved-from server");
+    return *state_;
+}
+
+std::uint16_t server::port() const {
+    return state().port();
+}
+
+std::vector<boost::asio::ip::tcp::endpoint> server::endpoints() const {
+    return state().endpoints();
+}
+
+void server::close() {
+    state().close();
+}
+
+bool server::is_serving() const {
+    return state().is_serving();
+}
+
+awaitable<void> server::wait_closed() {
+    return state().wait_closed();
+}
+
+awaitable<void> server::serve_forever() {
+    return state().serve_forever();
+}
+
+} // namespace asyncio

@@ -1,0 +1,565 @@
+// Copyright (c) 2026 The asyncio for Asio authors.
+// Distributed under the Boost Software License, Version 1.0.
+
+#include <asyncio/detail/executor.hpp>
+#include <asyncio/error.hpp>
+#include <asyncio/streams.hpp>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+#include <stdexcept>
+
+namespace asyncio {
+namespace detail {
+
+// --- read_buffer ---
+
+std::string read_buffer::take(std::size_t n) {
+    std::string bytes(block_.get() + begin_, n);
+    consume(n);
+    return bytes;
+}
+
+void read_buffer::consume(std::size_t n) noexcept {
+    begin_ += n;
+    if (begin_ == end_)
+        begin_ = end_ = 0;
+}
+
+boost::asio::mutable_buffer read_buffer::prepare() {
+    if (capacity_ - end_ < chunk_) {
+        const std::size_t used = size();
+        if (begin_ != 0 && capacity_ - used >= chunk_ && used <= capacity_ / 2) {
+            std::memmove(block_.get(), block_.get() + begin_, used);
+        } else {
+            const std::size_t capacity = std::max(capacity_ * 2, used + chunk_);
+            auto block = std::make_unique_for_overwrite<char[]>(capacity);
+            if (used != 0)
+                std::memcpy(block.get(), block_.get() + begin_, used);
+            block_ = std::move(block);
+            capacity_ = capacity;
+        }
+        begin_ = 0;
+        end_ = used;
+    }
+    return {block_.get() + end_, capacity_ - end_};
+}
+
+void read_buffer::commit(std::size_t n) noexcept {
+    constexpr std::size_t max_chunk = 64 * 1024;
+    if (n == capacity_ - end_ && chunk_ < max_chunk)
+        chunk_ *= 2;
+    end_ += n;
+}
+
+// --- stream_core ---
+
+void check_stream_options(const stream_options& options) {
+    if (options.limit == 0)
+        throw std::invalid_argument("asyncio: stream_options::limit must be positive");
+    if (options.write_low_water > options.write_high_water)
+        throw std::invalid_argument(
+            "asyncio: stream_options::write_low_water must not exceed write_high_water");
+    if (options.backlog < 0)
+        throw std::invalid_argument("asyncio: stream_options::backlog must not be negative");
+}
+
+stream_core::stream_core(const stream_options& options)
+    : limit_(options.limit), high_water_(options.write_high_water),
+      low_water_(options.write_low_water) {
+    check_stream_options(options);
+}
+
+stream_core::~stream_core() {
+    // No operation holds the core any more, so no one waits on it.
+}
+
+stream_core::read_scope::read_scope(stream_core& core) : core_(core) {
+    if (core.reading_.exchange(true, std::memory_order_acquire))
+        throw invalid_state_error(
+            "asyncio::stream_reader: another read is already waiting for data on this stream");
+}
+
+awaitable<void> stream_core::fill() {
+    if (read_error_)
+        throw boost::system::system_error(read_error_);
+    boost::system::error_code ec;
+    const std::size_t n = co_await read_some(buffer_.prepare(), ec);
+    buffer_.commit(n);
+    if (!ec) {
+        if (n == 0)
+            eof_ = true;
+        co_return;
+    }
+    if (ec == boost::asio::error::eof) {
+        eof_ = true;
+        co_return;
+    }
+    if (ec == boost::asio::error::operation_aborted)
+        throw cancelled_error();
+    // The connection is lost: the reader and the writer both report it from now on.
+    read_error_ = ec;
+    wait_op<>* woken;
+    {
+        std::lock_guard<spinlock> guard(mutex_);
+        woken = lose_connection_locked(ec);
+    }
+    complete_chain(woken);
+    throw boost::system::system_error(ec);
+}
+
+std::size_t stream_core::find_separator(std::span<const std::string> separators,
+                                        std::size_t& offset) const {
+    const std::string_view data = buffer_.data();
+    std::size_t shortest = std::string::npos;
+    std::size_t longest = 0;
+    for (const std::string& separator : separators) {
+        shortest = std::min(shortest, separator.size());
+        longest = std::max(longest, separator.size());
+    }
+    if (data.size() >= offset + shortest) {
+        std::size_t match_start = 0;
+        std::size_t match_end = 0;
+        for (const std::string& separator : separators) {
+            const std::size_t at = data.find(separator, offset);
+            if (at != std::string_view::npos &&
+                (match_end == 0 || at + separator.size() < match_end)) {
+                match_start = at;
+                match_end = at + separator.size();
+            }
+        }
+        if (match_end != 0) {
+            if (match_start > limit_)
+                throw limit_overrun_error("Separator is found, but chunk is longer than limit",
+                                          match_start);
+            return match_end;
+        }
+        offset = data.size() + 1 > longest ? data.size() + 1 - longest : 0;
+        if (offset > limit_)
+            throw limit_overrun_error("Separator is not found, and chunk exceed the limit", offset);
+    }
+    return 0;
+}
+
+void stream_core::check_writable_locked() const {
+    if (error_)
+        throw boost::system::system_error(error_, "asyncio::stream_writer");
+    if (closing_)
+        throw invalid_state_error("asyncio::stream_writer: the stream is closed");
+    if (eof_requested_)
+        throw invalid_state_error("asyncio::stream_writer: cannot write after write_eof()");
+}
+
+void stream_core::write(std::span<const std::string_view> pieces) {
+    wait_op<>* woken = nullptr;
+    boost::system::error_code failure;
+    {
+        std::lock_guard<spinlock> guard(mutex_);
+        check_writable_locked();
+        std::size_t i = 0;
+        if (!writing_) {
+            // Nothing queued: send at once, as much as the socket takes.
+            for (; i != pieces.size(); ++i) {
+                std::string_view piece = pieces[i];
+                boost::system::error_code ec;
+                const std::size_t sent =
+                    piece.empty() ? 0 : try_write(boost::asio::buffer(piece), ec);
+                if (ec && ec != boost::asio::error::would_block &&
+                    ec != boost::asio::error::try_again) {
+                    failure = ec;
+                    woken = lose_connection_locked(ec);
+                    break;
+                }
+                if (sent != piece.size()) {
+                    queued_.append(piece.substr(sent));
+                    ++i;
+                    break;
+                }
+            }
+        }
+        if (!failure) {
+            for (; i != pieces.size(); ++i)
+                queued_.append(pieces[i]);
+            if (!writing_ && !queued_.empty())
+                start_flush_locked();
+            woken = update_flow_locked();
+        }
+    }
+    complete_chain(woken);
+    if (failure)
+        throw boost::system::system_error(failure, "asyncio::stream_writer::write");
+}
+
+void stream_core::start_flush_locked() {
+    in_flight_.swap(queued_);
+    queued_.clear();
+    writing_ = true;
+    start_write(boost::asio::buffer(in_flight_));
+}
+
+void stream_core::written(const boost::system::error_code& ec) noexcept {
+    wait_op<>* woken = nullptr;
+    {
+        std::lock_guard<spinlock> guard(mutex_);
+        writing_ = false;
+        in_flight_.clear();
+        if (ec) {
+            woken = lose_connection_locked(ec);
+        } else if (!queued_.empty()) {
+            try {
+                start_flush_locked();
+            } catch (...) {
+                woken = lose_connection_locked(boost::asio::error::no_memory);
+            }
+            if (!woken)
+                woken = update_flow_locked();
+        } else {
+            if (eof_requested_ && !eof_sent_) {
+                eof_sent_ = true;
+                boost::system::error_code ignored;
+                shutdown_write(ignored);
+            }
+            woken = closing_ ? finish_close_locked() : update_flow_locked();
+        }
+    }
+    complete_chain(woken);
+}
+
+wait_op<>* stream_core::update_flow_locked() noexcept {
+    const std::size_t size = queued_.size() + in_flight_.size();
+    if (!paused_ && size > high_water_) {
+        paused_ = true;
+    } else if (paused_ && size <= low_water_) {
+        paused_ = false;
+        return succeed_all(drain_waiters_);
+    }
+    return nullptr;
+}
+
+namespace {
+
+// Moves the waiters of `from` to the end of `to`, so one chain completes both.
+void splice(intrusive_list<wait_op<>>& from, intrusive_list<wait_op<>>& to) noexcept {
+    while (wait_op<>* op = from.front()) {
+        from.remove(*op);
+        to.push_back(*op);
+    }
+}
+
+} // namespace
+
+wait_op<>* stream_core::lose_connection_locked(const boost::system::error_code& ec) noexcept {
+    if (!error_ && !closed_)
+        error_ = ec;
+    closing_ = true;
+    queued_.clear();
+    if (closed_)
+        return nullptr;
+    closed_ = true;
+    paused_ = false;
+    shutdown_both();
+    splice(close_waiters_, drain_waiters_);
+    return fail_all(drain_waiters_, error_);
+}
+
+wait_op<>* stream_core::finish_close_locked() noexcept {
+    if (closed_)
+        return nullptr;
+    closed_ = true;
+    paused_ = false;
+    shutdown_both();
+    splice(close_waiters_, drain_waiters_);
+    return succeed_all(drain_waiters_);
+}
+
+void stream_core::write_eof() {
+    std::lock_guard<spinlock> guard(mutex_);
+    if (!can_write_eof_)
+        throw invalid_state_error("asyncio::stream_writer: this stream cannot write_eof()");
+    if (closing_ || eof_requested_)
+        return;
+    eof_requested_ = true;
+    if (!writing_) {
+        eof_sent_ = true;
+        boost::system::error_code ignored;
+        shutdown_write(ignored);
+    }
+}
+
+void stream_core::close() noexcept {
+    wait_op<>* woken = nullptr;
+    {
+        std::lock_guard<spinlock> guard(mutex_);
+        if (closing_)
+            return;
+        closing_ = true;
+        if (!writing_)
+            woken = finish_close_locked();
+    }
+    complete_chain(woken);
+}
+
+bool stream_core::is_closing() const noexcept {
+    std::lock_guard<spinlock> guard(mutex_);
+    return closing_;
+}
+
+std::size_t stream_core::write_buffer_size() const noexcept {
+    std::lock_guard<spinlock> guard(mutex_);
+    return queued_.size() + in_flight_.size();
+}
+
+struct stream_core::initiate_drain {
+    template <class Handler, class Deliver>
+    void operator()(Handler&& handler, Deliver deliver, stream_core* self) const {
+        start_list_wait<wait_op<>>(self->mutex_, self->drain_waiters_,
+                                   std::forward<Handler>(handler), deliver,
+                                   [self](auto& sink, waiter*&) {
+                                       if (self->error_)
+                                           sink.fail(self->error_);
+                                       else if (!self->paused_)
+                                           sink.succeed();
+                                       else
+                                           return false;
+                                       return true;
+                                   });
+    }
+};
+
+struct stream_core::initiate_wait_closed {
+    template <class Handler, class Deliver>
+    void operator()(Handler&& handler, Deliver deliver, stream_core* self) const {
+        start_list_wait<wait_op<>>(self->mutex_, self->close_waiters_,
+                                   std::forward<Handler>(handler), deliver,
+                                   [self](auto& sink, waiter*&) {
+                                       if (!self->closed_)
+                                           return false;
+                                       if (self->error_)
+                                           sink.fail(self->error_);
+                                       else
+                                           sink.succeed();
+                                       return true;
+                                   });
+    }
+};
+
+awaitable<void> stream_core::drain() {
+    {
+        std::lock_guard<spinlock> guard(mutex_);
+        if (error_)
+            throw boost::system::system_error(error_, "asyncio::stream_writer::drain");
+        if (!paused_)
+            co_return;
+    }
+    // Keep the core alive while waiting, whatever happens to the handles.
+    auto self = shared_from_this();
+    co_await awaitable_wait<void>(initiate_drain{}, this);
+}
+
+awaitable<void> stream_core::wait_closed() {
+    auto self = shared_from_this();
+    co_await awaitable_wait<void>(initiate_wait_closed{}, this);
+}
+
+} // namespace detail
+
+// --- stream_reader ---
+
+detail::stream_core& stream_reader::core() const {
+    if (!core_)
+        throw invalid_state_error(
+            "asyncio::stream_reader: no stream (default-constructed or moved-from)");
+    return *core_;
+}
+
+awaitable<std::string> stream_reader::read(std::ptrdiff_t n) {
+    auto core = core_; // keeps the connection while the coroutine runs
+    detail::stream_core::read_scope scope(this->core());
+    detail::read_buffer& buffer = core->buffer();
+    if (n == 0)
+        co_return std::string();
+    if (n < 0) {
+        std::string all;
+        for (;;) {
+            all.append(buffer.data());
+            buffer.consume(buffer.size());
+            if (core->eof())
+                co_return all;
+            co_await core->fill();
+        }
+    }
+    if (buffer.empty() && !core->eof())
+        co_await core->fill();
+    co_return buffer.take(std::min(buffer.size(), static_cast<std::size_t>(n)));
+}
+
+awaitable<std::string> stream_reader::readexactly(std::ptrdiff_t n) {
+    if (n < 0)
+        throw std::invalid_argument("asyncio::stream_reader::readexactly: n must not be negative");
+    auto core = core_;
+    detail::stream_core::read_scope scope(this->core());
+    detail::read_buffer& buffer = core->buffer();
+    const auto wanted = static_cast<std::size_t>(n);
+    while (buffer.size() < wanted) {
+        if (core->eof())
+            throw incomplete_read_error(buffer.take(buffer.size()), wanted);
+        co_await core->fill();
+    }
+    co_return buffer.take(wanted);
+}
+
+awaitable<std::string> stream_reader::read_until_any(std::span<const std::string> separators) {
+    if (separators.empty())
+        throw std::invalid_argument("asyncio::stream_reader::readuntil: no separator");
+    for (const std::string& separator : separators)
+        if (separator.empty())
+            throw std::invalid_argument("asyncio::stream_reader::readuntil: empty separator");
+    auto core = core_;
+    detail::stream_core::read_scope scope(this->core());
+    detail::read_buffer& buffer = core->buffer();
+    std::size_t offset = 0;
+    for (;;) {
+        if (const std::size_t end = core->find_separator(separators, offset))
+            co_return buffer.take(end);
+        if (core->eof())
+            throw incomplete_read_error(buffer.take(buffer.size()), std::nullopt);
+        co_await core->fill();
+    }
+}
+
+awaitable<std::string> stream_reader::readuntil(std::string separator) {
+    co_return co_await read_until_any(std::span<const std::string>(&separator, 1));
+}
+
+awaitable<std::string> stream_reader::readuntil(std::vector<std::string> separators) {
+    co_return co_await read_until_any(separators);
+}
+
+awaitable<std::string> stream_reader::readline() {
+    static const std::string newline = "\n";
+    std::exception_ptr overrun;
+    std::size_t consumed = 0;
+    try {
+        co_return co_await read_until_any(std::span<const std::string>(&newline, 1));
+    } catch (const incomplete_read_error& e) {
+        co_return e.partial();
+    } catch (const limit_overrun_error& e) {
+        overrun = std::current_exception();
+        consumed = e.consumed();
+    }
+    // Drop the overlong line: through its newline when it is buffered, else all.
+    detail::read_buffer& buffer = core().buffer();
+    const std::string_view data = buffer.data();
+    if (data.substr(std::min(consumed, data.size())).starts_with(newline))
+        buffer.consume(consumed + newline.size());
+    else
+        buffer.consume(buffer.size());
+    try {
+        std::rethrow_exception(overrun);
+    } catch (const limit_overrun_error& e) {
+        throw std::invalid_argument(e.what());
+    }
+}
+
+bool stream_reader::at_eof() const {
+    return core().eof() && core().buffer().empty();
+}
+
+std::size_t stream_reader::limit() const {
+    return core().limit();
+}
+
+// --- stream_writer ---
+
+detail::stream_core& stream_writer::core() const {
+    if (!core_)
+        throw invalid_state_error(
+            "asyncio::stream_writer: no stream (default-constructed or moved-from)");
+    return *core_;
+}
+
+void stream_writer::write(std::string_view data) {
+    core().write(std::span<const std::string_view>(&data, 1));
+}
+
+awaitable<void> stream_writer::drain() {
+    return core().drain();
+}
+
+void stream_writer::write_eof() {
+    core().write_eof();
+}
+
+bool stream_writer::can_write_eof() const {
+    return core().can_write_eof();
+}
+
+void stream_writer::close() {
+    core().close();
+}
+
+bool stream_writer::is_closing() const {
+    return core().is_closing();
+}
+
+awaitable<void> stream_writer::wait_closed() {
+    return core().wait_closed();
+}
+
+std::size_t stream_writer::write_buffer_size() const {
+    return core().write_buffer_size();
+}
+
+void stream_writer::throw_endpoint_mismatch() {
+    throw std::invalid_argument(
+        "asyncio::stream_writer: the connection's endpoint is of another type");
+}
+
+namespace detail {
+
+std::pair<stream_reader, stream_writer> stream_access::make(std::shared_ptr<stream_core> core) {
+    return {stream_reader(core), stream_writer(core)};
+}
+
+} // namespace detail
+
+// --- connecting ---
+
+namespace {
+
+awaitable<executor_type> connection_executor() {
+    co_return detail::without_debug_wrapper(co_await boost::asio::this_coro::executor);
+}
+
+} // namespace
+
+awaitable<stream_pair> open_connection(std::string host, int port, stream_options options) {
+    if (port < 0 || port > 65535)
+        throw std::invalid_argument("asyncio::open_connection: port must be in 0..65535");
+    detail::check_stream_options(options);
+    const executor_type ex = co_await connection_executor();
+    boost::asio::ip::tcp::resolver resolver(ex);
+    auto endpoints =
+        co_await resolver.async_resolve(host, std::to_string(port), boost::asio::use_awaitable);
+    boost::asio::ip::tcp::socket socket(ex);
+    co_await boost::asio::async_connect(socket, endpoints, boost::asio::use_awaitable);
+    socket.set_option(boost::asio::ip::tcp::no_delay(true));
+    co_return make_streams(std::move(socket), options);
+}
+
+awaitable<stream_pair> open_unix_connection(std::string path, stream_options options) {
+    detail::check_stream_options(options);
+    const executor_type ex = co_await connection_executor();
+    boost::asio::local::stream_protocol::socket socket(ex);
+    const boost::asio::local::stream_protocol::endpoint endpoint(path);
+    co_await socket.async_connect(endpoint, boost::asio::use_awaitable);
+    co_return make_streams(std::move(socket), options);
+}
+
+} // namespace asyncio

@@ -124,14 +124,18 @@ std::size_t stream_core::find_separator(std::span<const std::string> separators,
         longest = std::max(longest, separator.size());
     }
     if (data.size() >= offset + shortest) {
+        // The match that ends first wins; of two ending together, the shorter (Python
+        // 3.13 sorts the separators by length).
         std::size_t match_start = 0;
         std::size_t match_end = 0;
         for (const std::string& separator : separators) {
             const std::size_t at = data.find(separator, offset);
-            if (at != std::string_view::npos &&
-                (match_end == 0 || at + separator.size() < match_end)) {
+            if (at == std::string_view::npos)
+                continue;
+            const std::size_t end = at + separator.size();
+            if (match_end == 0 || end < match_end || (end == match_end && at > match_start)) {
                 match_start = at;
-                match_end = at + separator.size();
+                match_end = end;
             }
         }
         if (match_end != 0) {
@@ -385,14 +389,10 @@ awaitable<std::string> stream_reader::read(std::ptrdiff_t n) {
     if (n == 0)
         co_return std::string();
     if (n < 0) {
-        std::string all;
-        for (;;) {
-            all.append(buffer.data());
-            buffer.consume(buffer.size());
-            if (core->eof())
-                co_return all;
+        // Everything stays buffered until the end, so a cancellation loses nothing.
+        while (!core->eof())
             co_await core->fill();
-        }
+        co_return buffer.take(buffer.size());
     }
     if (buffer.empty() && !core->eof())
         co_await core->fill();
@@ -414,23 +414,37 @@ awaitable<std::string> stream_reader::readexactly(std::ptrdiff_t n) {
     co_return buffer.take(wanted);
 }
 
-awaitable<std::string> stream_reader::read_until_any(std::span<const std::string> separators) {
+namespace {
+
+void check_separators(std::span<const std::string> separators) {
     if (separators.empty())
         throw std::invalid_argument("asyncio::stream_reader::readuntil: no separator");
     for (const std::string& separator : separators)
         if (separator.empty())
             throw std::invalid_argument("asyncio::stream_reader::readuntil: empty separator");
-    auto core = core_;
-    detail::stream_core::read_scope scope(this->core());
-    detail::read_buffer& buffer = core->buffer();
+}
+
+// readuntil within a read_scope the caller holds.
+awaitable<std::string> read_until(detail::stream_core& core,
+                                  std::span<const std::string> separators) {
+    detail::read_buffer& buffer = core.buffer();
     std::size_t offset = 0;
     for (;;) {
-        if (const std::size_t end = core->find_separator(separators, offset))
+        if (const std::size_t end = core.find_separator(separators, offset))
             co_return buffer.take(end);
-        if (core->eof())
+        if (core.eof())
             throw incomplete_read_error(buffer.take(buffer.size()), std::nullopt);
-        co_await core->fill();
+        co_await core.fill();
     }
+}
+
+} // namespace
+
+awaitable<std::string> stream_reader::read_until_any(std::span<const std::string> separators) {
+    check_separators(separators);
+    auto core = core_;
+    detail::stream_core::read_scope scope(this->core());
+    co_return co_await read_until(*core, separators);
 }
 
 awaitable<std::string> stream_reader::readuntil(std::string separator) {
@@ -443,10 +457,12 @@ awaitable<std::string> stream_reader::readuntil(std::vector<std::string> separat
 
 awaitable<std::string> stream_reader::readline() {
     static const std::string newline = "\n";
+    auto core = core_;
+    detail::stream_core::read_scope scope(this->core());
     std::exception_ptr overrun;
     std::size_t consumed = 0;
     try {
-        co_return co_await read_until_any(std::span<const std::string>(&newline, 1));
+        co_return co_await read_until(*core, std::span<const std::string>(&newline, 1));
     } catch (const incomplete_read_error& e) {
         co_return e.partial();
     } catch (const limit_overrun_error& e) {
@@ -454,7 +470,7 @@ awaitable<std::string> stream_reader::readline() {
         consumed = e.consumed();
     }
     // Drop the overlong line: through its newline when it is buffered, else all.
-    detail::read_buffer& buffer = core().buffer();
+    detail::read_buffer& buffer = core->buffer();
     const std::string_view data = buffer.data();
     if (data.substr(std::min(consumed, data.size())).starts_with(newline))
         buffer.consume(consumed + newline.size());

@@ -84,10 +84,13 @@ class stream_reader {
     /// with the rest. An empty separator throws `std::invalid_argument`.
     [[nodiscard]] awaitable<std::string> readuntil(std::string separator = "\n");
 
-    /// The same with several separators: the match that ends first wins.
+    /// The same with several separators: the match that ends first wins (of two that
+    /// end together, the shorter separator's).
     [[nodiscard]] awaitable<std::string> readuntil(std::vector<std::string> separators);
 
-    /// Whether the end of the stream was reached and everything before it was read.
+    /// Whether a read met the end of the stream and everything before it was read.
+    /// (Reading pulls: the end of the stream is noticed by a read that asks for more,
+    /// not as soon as the peer sends it.)
     bool at_eof() const;
 
     /// The stream's limit.

@@ -71,7 +71,7 @@ awaitable<long> task_group_asyncio() {
     long sum = 0;
     co_await asyncio::with_task_group([&](asyncio::task_group& tg) -> awaitable<void> {
         for (int i = 0; i < spawn_n; ++i)
-            tg.create_task(adder(i, sum));
+            (void)tg.create_task(adder(i, sum));
         co_return;
     });
     co_return sum;

@@ -38,6 +38,9 @@ examples=(
     "run_until_complete:seed 004"
     "producer_consumer:asyncio.Queue docs"
     "task_group_fan_out:our own"
+    "tcp_echo:asyncio streams docs"
+    "chat_server:our own"
+    "http_beast:our own"
 )
 
 # Which examples to run: all, or those named on the command line.

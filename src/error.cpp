@@ -120,6 +120,15 @@ namespace detail {
 std::string describe_exception(const std::exception_ptr& e) {
     try {
         std::rethrow_exception(e);
+    } catch (const boost::system::system_error& x) {
+        // Without the source location Boost appends for errors Asio throws ("... [system:104
+        // at /usr/include/boost/asio/...]"): it names Asio's file, not the user's.
+        std::string what = x.what();
+        const std::string code = " [" + x.code().to_string();
+        const std::size_t at = what.rfind(code + " at ");
+        if (x.code().has_location() && at != std::string::npos)
+            what = what.substr(0, at) + code + "]";
+        return what;
     } catch (const std::exception& x) {
         return x.what();
     } catch (...) {

@@ -49,9 +49,11 @@ class server_state : public std::enable_shared_from_this<server_state> {
     std::uint16_t port() const;
     std::vector<tcp::endpoint> endpoints() const;
     void close() noexcept;
+    void close_clients(bool abort) noexcept;
     bool is_serving() const noexcept;
-    awaitable<void> wait_closed();
-    awaitable<void> serve_forever();
+    // Own a reference to the state from the call on.
+    static awaitable<void> wait_closed(std::shared_ptr<server_state> self);
+    static awaitable<void> serve_forever(std::shared_ptr<server_state> self);
 
   private:
     // Keeps a connection counted while its handler's coroutine exists (so also for a
@@ -83,6 +85,7 @@ class server_state : public std::enable_shared_from_this<server_state> {
     static awaitable<void> handle(connection_guard guard, stream_reader reader,
                                   stream_writer writer);
     void connection_done() noexcept;
+    void track(const std::shared_ptr<stream_core>& client);
 
     struct initiate_close_wait;
     struct initiate_closed_wait;
@@ -95,18 +98,22 @@ class server_state : public std::enable_shared_from_this<server_state> {
     std::list<tcp::acceptor> tcp_;
     std::optional<local_protocol::acceptor> local_;
     std::string path_;
+    std::optional<std::pair<dev_t, ino_t>> socket_file_; // what listen() created at path_
     bool serving_ = false;
     bool closed_ = false;
     bool serving_forever_ = false;
     std::size_t connections_ = 0;
-    intrusive_list<wait_op<>> close_waiters_;  // serve_forever: until closed
-    intrusive_list<wait_op<>> closed_waiters_; // wait_closed: until closed and idle
+    std::vector<std::weak_ptr<stream_core>> clients_; // for close_clients()
+    intrusive_list<wait_op<>> close_waiters_;         // serve_forever: until closed
+    intrusive_list<wait_op<>> closed_waiters_;        // wait_closed: until closed and idle
 };
 
 void server_state::listen(const tcp::endpoint& endpoint) {
     tcp::acceptor& acceptor = tcp_.emplace_back(ex_);
     boost::system::error_code ec;
     acceptor.open(endpoint.protocol(), ec);
+    if (!ec)
+        acceptor.non_blocking(true, ec); // for the burst accepts
     if (!ec)
         acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
     if (!ec && endpoint.address().is_v6())
@@ -134,6 +141,8 @@ void server_state::listen(const std::string& path) {
     const local_protocol::endpoint endpoint(path);
     local_->open(endpoint.protocol(), ec);
     if (!ec)
+        local_->non_blocking(true, ec); // for the burst accepts
+    if (!ec)
         local_->bind(endpoint, ec);
     if (!ec)
         local_->listen(options_.backlog, ec);
@@ -143,6 +152,8 @@ void server_state::listen(const std::string& path) {
                                           "asyncio::start_unix_server: cannot listen on " + path);
     }
     path_ = path;
+    if (::stat(path.c_str(), &st) == 0)
+        socket_file_ = {st.st_dev, st.st_ino};
 }
 
 void server_state::start() {
@@ -164,24 +175,43 @@ void server_state::accept_next_locked(Acceptor& acceptor) {
                           });
 }
 
+// Whether an accept failed for want of descriptors or memory.
+static bool out_of_resources(const boost::system::error_code& ec) {
+    return ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+           ec == asio::error::no_memory || ec == boost::system::errc::too_many_files_open_in_system;
+}
+
 template <class Acceptor, class Socket>
 void server_state::accepted(Acceptor& acceptor, const boost::system::error_code& ec,
                             Socket socket) {
+    std::vector<Socket> more;
     {
         std::lock_guard<spinlock> guard(mutex_);
         if (!serving_)
             return; // closed: the socket, if any, is closed with it
-        if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
-            ec == asio::error::no_memory) {
+        if (out_of_resources(ec)) {
             retry_later(acceptor);
             return;
         }
-        if (!ec)
+        if (!ec) {
             ++connections_;
+            // Like Python, take the rest of the burst now, up to a backlog's worth: one
+            // completion per connection would let a burst overflow the listen queue.
+            for (int i = 0; i < options_.backlog; ++i) {
+                boost::system::error_code e;
+                Socket next = acceptor.accept(place_task(ex_).executor, e);
+                if (e)
+                    break;
+                more.push_back(std::move(next));
+                ++connections_;
+            }
+        }
         accept_next_locked(acceptor);
     }
     if (!ec)
         serve(std::move(socket));
+    for (Socket& next : more)
+        serve(std::move(next));
 }
 
 template <class Acceptor>
@@ -205,6 +235,7 @@ void server_state::serve(Socket socket) {
             socket.set_option(tcp::no_delay(true));
         const executor_type ex = socket.get_executor();
         auto [reader, writer] = make_streams(std::move(socket), options_);
+        track(stream_access::core_of(writer));
         auto connection = handle(std::move(guard), std::move(reader), std::move(writer));
         (void)create_task(ex, std::move(connection));
     } catch (...) {
@@ -227,6 +258,26 @@ awaitable<void> server_state::handle(connection_guard guard, stream_reader reade
         report_error(guard.server().ex_, "server: unhandled exception in a connection handler: " +
                                              describe_exception(failure));
         writer.close();
+    }
+}
+
+void server_state::track(const std::shared_ptr<stream_core>& client) {
+    std::lock_guard<spinlock> guard(mutex_);
+    // Forget the connections that are gone whenever the list doubles.
+    if (clients_.size() == clients_.capacity())
+        std::erase_if(clients_, [](const auto& c) { return c.expired(); });
+    clients_.push_back(client);
+}
+
+void server_state::close_clients(bool abort) noexcept {
+    std::vector<std::weak_ptr<stream_core>> clients;
+    {
+        std::lock_guard<spinlock> guard(mutex_);
+        clients.swap(clients_);
+    }
+    for (const auto& weak : clients) {
+        if (auto client = weak.lock())
+            abort ? client->abort() : client->close();
     }
 }
 
@@ -273,7 +324,11 @@ void server_state::close() noexcept {
         if (local_) {
             local_->close(ignored);
             local_.reset();
-            ::unlink(path_.c_str());
+            // Only our own socket file: another server may have replaced it since.
+            struct stat st;
+            if (socket_file_ && ::stat(path_.c_str(), &st) == 0 &&
+                std::pair(st.st_dev, st.st_ino) == *socket_file_)
+                ::unlink(path_.c_str());
         }
         stop_serving = succeed_all(close_waiters_);
         if (connections_ == 0)
@@ -316,33 +371,31 @@ struct server_state::initiate_closed_wait {
     }
 };
 
-awaitable<void> server_state::wait_closed() {
-    auto self = shared_from_this();
-    co_await awaitable_wait<void>(initiate_closed_wait{}, this);
+awaitable<void> server_state::wait_closed(std::shared_ptr<server_state> self) {
+    co_await awaitable_wait<void>(initiate_closed_wait{}, self.get());
 }
 
-awaitable<void> server_state::serve_forever() {
-    auto self = shared_from_this();
+awaitable<void> server_state::serve_forever(std::shared_ptr<server_state> self) {
     {
-        std::lock_guard<spinlock> guard(mutex_);
-        if (closed_)
+        std::lock_guard<spinlock> guard(self->mutex_);
+        if (self->closed_)
             throw invalid_state_error("asyncio::server::serve_forever: the server is closed");
-        if (serving_forever_)
+        if (self->serving_forever_)
             throw invalid_state_error("asyncio::server::serve_forever: already serving forever");
-        serving_forever_ = true;
+        self->serving_forever_ = true;
     }
     std::exception_ptr failure;
     try {
-        co_await awaitable_wait<void>(initiate_close_wait{}, this);
+        co_await awaitable_wait<void>(initiate_close_wait{}, self.get());
     } catch (...) {
         failure = std::current_exception();
     }
     {
-        std::lock_guard<spinlock> guard(mutex_);
-        serving_forever_ = false;
+        std::lock_guard<spinlock> guard(self->mutex_);
+        self->serving_forever_ = false;
     }
     if (failure) {
-        close(); // cancelled: Python closes the server
+        self->close(); // cancelled: Python closes the server
         std::rethrow_exception(failure);
     }
 }
@@ -434,16 +487,26 @@ void server::close() {
     state().close();
 }
 
+void server::close_clients() {
+    state().close_clients(false);
+}
+
+void server::abort_clients() {
+    state().close_clients(true);
+}
+
 bool server::is_serving() const {
     return state().is_serving();
 }
 
 awaitable<void> server::wait_closed() {
-    return state().wait_closed();
+    state();
+    return detail::server_state::wait_closed(state_);
 }
 
 awaitable<void> server::serve_forever() {
-    return state().serve_forever();
+    state();
+    return detail::server_state::serve_forever(state_);
 }
 
 } // namespace asyncio

@@ -86,20 +86,18 @@ stream_core::read_scope::read_scope(stream_core& core) : core_(core) {
             "asyncio::stream_reader: another read is already waiting for data on this stream");
 }
 
-awaitable<void> stream_core::fill() {
+boost::asio::mutable_buffer stream_core::prepare_fill() {
     if (read_error_)
         throw boost::system::system_error(read_error_);
-    boost::system::error_code ec;
-    const std::size_t n = co_await read_some(buffer_.prepare(), ec);
+    return buffer_.prepare();
+}
+
+void stream_core::finish_fill(const boost::system::error_code& ec, std::size_t n) {
     buffer_.commit(n);
-    if (!ec) {
+    if (!ec || ec == boost::asio::error::eof) {
         if (n == 0)
             eof_ = true;
-        co_return;
-    }
-    if (ec == boost::asio::error::eof) {
-        eof_ = true;
-        co_return;
+        return;
     }
     if (ec == boost::asio::error::operation_aborted)
         throw cancelled_error();
@@ -309,6 +307,17 @@ void stream_core::close() noexcept {
     complete_chain(woken);
 }
 
+void stream_core::abort() noexcept {
+    wait_op<>* woken;
+    {
+        std::lock_guard<spinlock> guard(mutex_);
+        closing_ = true;
+        queued_.clear(); // a write in flight fails once the transport is shut down
+        woken = finish_close_locked();
+    }
+    complete_chain(woken);
+}
+
 bool stream_core::is_closing() const noexcept {
     std::lock_guard<spinlock> guard(mutex_);
     return closing_;
@@ -353,22 +362,26 @@ struct stream_core::initiate_wait_closed {
     }
 };
 
-awaitable<void> stream_core::drain() {
+awaitable<void> stream_core::drain(std::shared_ptr<stream_core> self) {
     {
-        std::lock_guard<spinlock> guard(mutex_);
-        if (error_)
-            throw boost::system::system_error(error_, "asyncio::stream_writer::drain");
-        if (!paused_)
+        std::lock_guard<spinlock> guard(self->mutex_);
+        if (self->error_)
+            throw boost::system::system_error(self->error_, "asyncio::stream_writer::drain");
+        if (!self->paused_)
             co_return;
     }
-    // Keep the core alive while waiting, whatever happens to the handles.
-    auto self = shared_from_this();
-    co_await awaitable_wait<void>(initiate_drain{}, this);
+    co_await awaitable_wait<void>(initiate_drain{}, self.get());
 }
 
-awaitable<void> stream_core::wait_closed() {
-    auto self = shared_from_this();
-    co_await awaitable_wait<void>(initiate_wait_closed{}, this);
+awaitable<void> stream_core::wait_closed(std::shared_ptr<stream_core> self) {
+    co_await awaitable_wait<void>(initiate_wait_closed{}, self.get());
+}
+
+stream_core& stream_core::checked(const std::shared_ptr<stream_core>& core, const char* handle) {
+    if (!core)
+        throw invalid_state_error(std::string("asyncio::") + handle +
+                                  ": no stream (default-constructed or moved-from)");
+    return *core;
 }
 
 } // namespace detail
@@ -376,15 +389,17 @@ awaitable<void> stream_core::wait_closed() {
 // --- stream_reader ---
 
 detail::stream_core& stream_reader::core() const {
-    if (!core_)
-        throw invalid_state_error(
-            "asyncio::stream_reader: no stream (default-constructed or moved-from)");
-    return *core_;
+    return detail::stream_core::checked(core_, "stream_reader");
 }
 
-awaitable<std::string> stream_reader::read(std::ptrdiff_t n) {
-    auto core = core_; // keeps the connection while the coroutine runs
-    detail::stream_core::read_scope scope(this->core());
+// The reads are coroutines that own a reference to the connection from the call on,
+// so the reader handle may go before they run.
+namespace {
+
+using core_ptr = std::shared_ptr<detail::stream_core>;
+
+awaitable<std::string> read_some_or_all(core_ptr core, std::ptrdiff_t n) {
+    detail::stream_core::read_scope scope(detail::stream_core::checked(core, "stream_reader"));
     detail::read_buffer& buffer = core->buffer();
     if (n == 0)
         co_return std::string();
@@ -399,11 +414,10 @@ awaitable<std::string> stream_reader::read(std::ptrdiff_t n) {
     co_return buffer.take(std::min(buffer.size(), static_cast<std::size_t>(n)));
 }
 
-awaitable<std::string> stream_reader::readexactly(std::ptrdiff_t n) {
+awaitable<std::string> read_exactly(core_ptr core, std::ptrdiff_t n) {
     if (n < 0)
         throw std::invalid_argument("asyncio::stream_reader::readexactly: n must not be negative");
-    auto core = core_;
-    detail::stream_core::read_scope scope(this->core());
+    detail::stream_core::read_scope scope(detail::stream_core::checked(core, "stream_reader"));
     detail::read_buffer& buffer = core->buffer();
     const auto wanted = static_cast<std::size_t>(n);
     while (buffer.size() < wanted) {
@@ -412,16 +426,6 @@ awaitable<std::string> stream_reader::readexactly(std::ptrdiff_t n) {
         co_await core->fill();
     }
     co_return buffer.take(wanted);
-}
-
-namespace {
-
-void check_separators(std::span<const std::string> separators) {
-    if (separators.empty())
-        throw std::invalid_argument("asyncio::stream_reader::readuntil: no separator");
-    for (const std::string& separator : separators)
-        if (separator.empty())
-            throw std::invalid_argument("asyncio::stream_reader::readuntil: empty separator");
 }
 
 // readuntil within a read_scope the caller holds.
@@ -438,27 +442,26 @@ awaitable<std::string> read_until(detail::stream_core& core,
     }
 }
 
-} // namespace
-
-awaitable<std::string> stream_reader::read_until_any(std::span<const std::string> separators) {
-    check_separators(separators);
-    auto core = core_;
-    detail::stream_core::read_scope scope(this->core());
-    co_return co_await read_until(*core, separators);
+// `Separators` is a std::string or a std::vector of them.
+template <class Separators>
+awaitable<std::string> read_until_any(core_ptr core, Separators separators) {
+    std::span<const std::string> all;
+    if constexpr (std::is_same_v<Separators, std::string>)
+        all = std::span<const std::string>(&separators, 1);
+    else
+        all = separators;
+    if (all.empty())
+        throw std::invalid_argument("asyncio::stream_reader::readuntil: no separator");
+    for (const std::string& separator : all)
+        if (separator.empty())
+            throw std::invalid_argument("asyncio::stream_reader::readuntil: empty separator");
+    detail::stream_core::read_scope scope(detail::stream_core::checked(core, "stream_reader"));
+    co_return co_await read_until(*core, all);
 }
 
-awaitable<std::string> stream_reader::readuntil(std::string separator) {
-    co_return co_await read_until_any(std::span<const std::string>(&separator, 1));
-}
-
-awaitable<std::string> stream_reader::readuntil(std::vector<std::string> separators) {
-    co_return co_await read_until_any(separators);
-}
-
-awaitable<std::string> stream_reader::readline() {
+awaitable<std::string> read_line(core_ptr core) {
     static const std::string newline = "\n";
-    auto core = core_;
-    detail::stream_core::read_scope scope(this->core());
+    detail::stream_core::read_scope scope(detail::stream_core::checked(core, "stream_reader"));
     std::exception_ptr overrun;
     std::size_t consumed = 0;
     try {
@@ -483,6 +486,28 @@ awaitable<std::string> stream_reader::readline() {
     }
 }
 
+} // namespace
+
+awaitable<std::string> stream_reader::read(std::ptrdiff_t n) {
+    return read_some_or_all(core_, n);
+}
+
+awaitable<std::string> stream_reader::readexactly(std::ptrdiff_t n) {
+    return read_exactly(core_, n);
+}
+
+awaitable<std::string> stream_reader::readuntil(std::string separator) {
+    return read_until_any(core_, std::move(separator));
+}
+
+awaitable<std::string> stream_reader::readuntil(std::vector<std::string> separators) {
+    return read_until_any(core_, std::move(separators));
+}
+
+awaitable<std::string> stream_reader::readline() {
+    return read_line(core_);
+}
+
 bool stream_reader::at_eof() const {
     return core().eof() && core().buffer().empty();
 }
@@ -505,7 +530,8 @@ void stream_writer::write(std::string_view data) {
 }
 
 awaitable<void> stream_writer::drain() {
-    return core().drain();
+    core();
+    return detail::stream_core::drain(core_);
 }
 
 void stream_writer::write_eof() {
@@ -525,7 +551,8 @@ bool stream_writer::is_closing() const {
 }
 
 awaitable<void> stream_writer::wait_closed() {
-    return core().wait_closed();
+    core();
+    return detail::stream_core::wait_closed(core_);
 }
 
 std::size_t stream_writer::write_buffer_size() const {
@@ -541,6 +568,10 @@ namespace detail {
 
 std::pair<stream_reader, stream_writer> stream_access::make(std::shared_ptr<stream_core> core) {
     return {stream_reader(core), stream_writer(core)};
+}
+
+const std::shared_ptr<stream_core>& stream_access::core_of(const stream_writer& writer) noexcept {
+    return writer.core_;
 }
 
 } // namespace detail

@@ -45,7 +45,8 @@ class server {
     ~server();
 
     /// The port the server listens on (the first listening socket's, when the host
-    /// resolved to several addresses). Throws `invalid_state_error` for a Unix server.
+    /// resolved to several addresses). Throws `invalid_state_error` for a Unix server
+    /// and once the server is closed.
     std::uint16_t port() const;
 
     /// The addresses listened on (empty for a Unix server or once closed).
@@ -54,6 +55,14 @@ class server {
     /// Stops listening: no new connection is accepted. The connections being handled go
     /// on. A Unix server removes its socket file. Idempotent.
     void close();
+
+    /// Closes every connection the server accepted (their queued bytes are sent
+    /// first): their handlers' reads see the end of the stream (Python 3.13's
+    /// `Server.close_clients()`). With close(), what makes wait_closed() finish soon.
+    void close_clients();
+
+    /// The same, at once: the queued bytes are dropped (Python 3.13's `abort_clients()`).
+    void abort_clients();
 
     /// Whether the server accepts connections.
     bool is_serving() const;

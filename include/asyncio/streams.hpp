@@ -31,6 +31,7 @@ namespace detail {
 // Builds the handles of a connection.
 struct stream_access {
     static std::pair<stream_reader, stream_writer> make(std::shared_ptr<stream_core> core);
+    static const std::shared_ptr<stream_core>& core_of(const stream_writer& writer) noexcept;
 };
 } // namespace detail
 
@@ -103,7 +104,6 @@ class stream_reader {
         : core_(std::move(core)) {}
 
     detail::stream_core& core() const;
-    awaitable<std::string> read_until_any(std::span<const std::string> separators);
 
     std::shared_ptr<detail::stream_core> core_;
 };

@@ -9,7 +9,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/basic_stream_socket.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/write.hpp>
 
 #include <any>
@@ -38,15 +38,13 @@ class socket_stream final : public stream_core {
         return peer ? socket_.remote_endpoint() : socket_.local_endpoint();
     }
 
-  private:
-    awaitable<std::size_t> read_some(boost::asio::mutable_buffer buffer,
-                                     boost::system::error_code& ec) override {
-        auto [e, n] = co_await socket_.async_read_some(
-            buffer, boost::asio::as_tuple(boost::asio::use_awaitable));
-        ec = e;
-        co_return n;
+    awaitable<void> fill() override {
+        auto [ec, n] = co_await socket_.async_read_some(
+            prepare_fill(), boost::asio::as_tuple(boost::asio::deferred));
+        finish_fill(ec, n);
     }
 
+  private:
     std::size_t try_write(boost::asio::const_buffer buffer,
                           boost::system::error_code& ec) noexcept override {
         return socket_.write_some(buffer, ec);

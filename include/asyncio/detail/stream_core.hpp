@@ -87,8 +87,9 @@ class stream_core : public std::enable_shared_from_this<stream_core> {
 
     // Reads once from the transport into the buffer: sets eof() at the end of the
     // stream, throws the transport's error (a cancellation leaves everything as it
-    // was; another error is sticky and ends the connection).
-    awaitable<void> fill();
+    // was; another error is sticky and ends the connection). The transport's own
+    // coroutine, so a read nests no deeper than the frames Asio recycles per thread.
+    virtual awaitable<void> fill() = 0;
 
     read_buffer& buffer() noexcept { return buffer_; }
     bool eof() const noexcept { return eof_; }
@@ -103,22 +104,29 @@ class stream_core : public std::enable_shared_from_this<stream_core> {
 
     // Sends or queues `pieces`, in order, as one write.
     void write(std::span<const std::string_view> pieces);
-    awaitable<void> drain();
+    // Own a reference to the core from the call on.
+    static awaitable<void> drain(std::shared_ptr<stream_core> self);
     void write_eof();
     bool can_write_eof() const noexcept { return can_write_eof_; }
     void close() noexcept;
+    // Closes at once, dropping what is queued (Python's transport.abort()).
+    void abort() noexcept;
     bool is_closing() const noexcept;
-    awaitable<void> wait_closed();
+    static awaitable<void> wait_closed(std::shared_ptr<stream_core> self);
     std::size_t write_buffer_size() const noexcept;
 
     virtual std::any endpoint(bool peer) const = 0;
 
+    // `*core`, or invalid_state_error naming the empty `handle`.
+    static stream_core& checked(const std::shared_ptr<stream_core>& core, const char* handle);
+
   protected:
     // --- the transport ---
 
-    // Reads some bytes (0 at the end of the stream), with `ec` set on failure.
-    virtual awaitable<std::size_t> read_some(boost::asio::mutable_buffer buffer,
-                                             boost::system::error_code& ec) = 0;
+    // The two halves of fill() around the transport's read: where to read to (or the
+    // sticky error), and what the read brought.
+    boost::asio::mutable_buffer prepare_fill();
+    void finish_fill(const boost::system::error_code& ec, std::size_t n);
     // A non-blocking send of what can be sent now.
     virtual std::size_t try_write(boost::asio::const_buffer buffer,
                                   boost::system::error_code& ec) noexcept = 0;

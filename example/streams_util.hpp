@@ -18,11 +18,9 @@ namespace example {
 
 /// Serves until Ctrl-C (SIGINT) or SIGTERM: Python's `await server.serve_forever()`,
 /// which Ctrl-C interrupts. Python turns Ctrl-C into KeyboardInterrupt; here a plain Asio
-/// signal_set on the same loop closes the server, which ends serve_forever().
-///
-/// The connections still open are not waited for (wait_closed() would wait for their
-/// clients to leave): once the main coroutine returns, asyncio::run cancels their
-/// handlers.
+/// signal_set on the same loop closes the server, which ends serve_forever(). Then the
+/// connections still open are closed (Python 3.13's `close_clients()`), so their handlers
+/// read the end of the stream and finish, and wait_closed() returns.
 inline asyncio::awaitable<void> serve_until_interrupted(asyncio::server& server) {
     boost::asio::signal_set signals(co_await boost::asio::this_coro::executor, SIGINT, SIGTERM);
     signals.async_wait([&server](const boost::system::error_code& ec, int) {
@@ -30,6 +28,8 @@ inline asyncio::awaitable<void> serve_until_interrupted(asyncio::server& server)
             server.close(); // not when the wait is cancelled: the server may be gone
     });
     co_await server.serve_forever();
+    server.close_clients();
+    co_await server.wait_closed();
 }
 
 } // namespace example

@@ -654,6 +654,56 @@ ASYNCIO_TEST_CASE(destroying_the_server_closes_it_and_live_connections_go_on) {
     BOOST_TEST(counts.started.load() == 1);
 }
 
+// close() leaves the live connections alone, so wait_closed() waits for their clients;
+// close_clients() ends them (their handlers read the end of the stream) and
+// wait_closed() returns.
+ASYNCIO_TEST_CASE(close_clients_ends_the_live_connections) {
+    handler_counts counts;
+    auto srv = co_await asyncio::start_server(counting_echo(counts), "127.0.0.1", 0);
+    const std::uint16_t port = srv.port();
+    std::vector<asyncio::stream_pair> clients;
+    for (int i = 0; i < 3; ++i) {
+        clients.push_back(co_await asyncio::open_connection("127.0.0.1", port));
+        BOOST_TEST(co_await ping_pong(clients.back().first, clients.back().second, "c", 1) == 1);
+    }
+    srv.close();
+    const auto still_open = co_await exception_of(asyncio::wait_for(srv.wait_closed(), 50ms));
+    BOOST_TEST(is_a<asyncio::timeout_error>(still_open));
+    srv.close_clients();
+    co_await asyncio::wait_for(srv.wait_closed(), 5s);
+    BOOST_TEST(counts.finished.load() == 3);
+    for (auto& [reader, writer] : clients)
+        BOOST_TEST(co_await reader.read() == "");
+}
+
+// abort_clients() drops what the handlers queued: a handler blocked behind a client
+// that reads nothing sees the end of its stream at once.
+ASYNCIO_TEST_CASE(abort_clients_drops_the_queued_bytes) {
+    constexpr std::size_t flood = 8 * 1024 * 1024;
+    asyncio::event queued;
+    auto handler = [&](stream_reader reader, stream_writer writer) -> awaitable<void> {
+        writer.write(std::string(flood, 'x')); // far more than the socket buffers take
+        queued.set();
+        BOOST_TEST(co_await reader.readline() == "");
+    };
+    auto srv = co_await asyncio::start_server(handler, "127.0.0.1", 0);
+    auto [reader, writer] = co_await asyncio::open_connection("127.0.0.1", srv.port());
+    co_await asyncio::wait_for(queued.wait(), 5s);
+    srv.close();
+    srv.abort_clients();
+    co_await asyncio::wait_for(srv.wait_closed(), 5s);
+    // The client gets some of the flood, then the end of the stream (or a reset).
+    std::size_t received = 0;
+    std::exception_ptr failure;
+    try {
+        for (std::string chunk; !(chunk = co_await reader.read(1 << 16)).empty();)
+            received += chunk.size();
+    } catch (const boost::system::system_error&) {
+        failure = std::current_exception();
+    }
+    BOOST_TEST(received < flood);
+}
+
 ASYNCIO_TEST_CASE(wait_closed_task_outliving_the_server_completes) {
     // Python's `create_task(server.wait_closed())`, then the server goes.
     asyncio::task<void> waiting;

@@ -87,9 +87,6 @@ class server_state : public std::enable_shared_from_this<server_state> {
     void connection_done() noexcept;
     void track(const std::shared_ptr<stream_core>& client);
 
-    struct initiate_close_wait;
-    struct initiate_closed_wait;
-
     const executor_type ex_;
     const connection_handler_function handler_;
     const stream_options options_;
@@ -343,36 +340,14 @@ bool server_state::is_serving() const noexcept {
     return serving_;
 }
 
-struct server_state::initiate_close_wait {
-    template <class Handler, class Deliver>
-    void operator()(Handler&& handler, Deliver deliver, server_state* self) const {
-        start_list_wait<wait_op<>>(self->mutex_, self->close_waiters_,
-                                   std::forward<Handler>(handler), deliver,
-                                   [self](auto& sink, waiter*&) {
-                                       if (!self->closed_)
-                                           return false;
-                                       sink.succeed();
-                                       return true;
-                                   });
-    }
-};
-
-struct server_state::initiate_closed_wait {
-    template <class Handler, class Deliver>
-    void operator()(Handler&& handler, Deliver deliver, server_state* self) const {
-        start_list_wait<wait_op<>>(self->mutex_, self->closed_waiters_,
-                                   std::forward<Handler>(handler), deliver,
-                                   [self](auto& sink, waiter*&) {
-                                       if (!self->closed_ || self->connections_ != 0)
-                                           return false;
-                                       sink.succeed();
-                                       return true;
-                                   });
-    }
-};
-
 awaitable<void> server_state::wait_closed(std::shared_ptr<server_state> self) {
-    co_await awaitable_wait<void>(initiate_closed_wait{}, self.get());
+    auto idle = [state = self.get()]() -> std::optional<boost::system::error_code> {
+        if (!state->closed_ || state->connections_ != 0)
+            return std::nullopt;
+        return boost::system::error_code();
+    };
+    auto wait = awaitable_list_wait(self->mutex_, self->closed_waiters_, idle);
+    co_await std::move(wait);
 }
 
 awaitable<void> server_state::serve_forever(std::shared_ptr<server_state> self) {
@@ -386,7 +361,13 @@ awaitable<void> server_state::serve_forever(std::shared_ptr<server_state> self) 
     }
     std::exception_ptr failure;
     try {
-        co_await awaitable_wait<void>(initiate_close_wait{}, self.get());
+        auto closed = [state = self.get()]() -> std::optional<boost::system::error_code> {
+            if (!state->closed_)
+                return std::nullopt;
+            return boost::system::error_code();
+        };
+        auto wait = awaitable_list_wait(self->mutex_, self->close_waiters_, closed);
+        co_await std::move(wait);
     } catch (...) {
         failure = std::current_exception();
     }

@@ -227,7 +227,7 @@ void stream_core::written(const boost::system::error_code& ec) noexcept {
                 boost::system::error_code ignored;
                 shutdown_write(ignored);
             }
-            woken = closing_ ? finish_close_locked() : update_flow_locked();
+            woken = closing_ ? end_locked() : update_flow_locked();
         }
     }
     complete_chain(woken);
@@ -261,23 +261,17 @@ wait_op<>* stream_core::lose_connection_locked(const boost::system::error_code& 
         error_ = ec;
     closing_ = true;
     queued_.clear();
-    if (closed_)
-        return nullptr;
-    closed_ = true;
-    paused_ = false;
-    shutdown_both();
-    splice(close_waiters_, drain_waiters_);
-    return fail_all(drain_waiters_, error_);
+    return end_locked();
 }
 
-wait_op<>* stream_core::finish_close_locked() noexcept {
+wait_op<>* stream_core::end_locked() noexcept {
     if (closed_)
         return nullptr;
     closed_ = true;
     paused_ = false;
     shutdown_both();
     splice(close_waiters_, drain_waiters_);
-    return succeed_all(drain_waiters_);
+    return error_ ? fail_all(drain_waiters_, error_) : succeed_all(drain_waiters_);
 }
 
 void stream_core::write_eof() {
@@ -302,7 +296,7 @@ void stream_core::close() noexcept {
             return;
         closing_ = true;
         if (!writing_)
-            woken = finish_close_locked();
+            woken = end_locked();
     }
     complete_chain(woken);
 }
@@ -313,7 +307,7 @@ void stream_core::abort() noexcept {
         std::lock_guard<spinlock> guard(mutex_);
         closing_ = true;
         queued_.clear(); // a write in flight fails once the transport is shut down
-        woken = finish_close_locked();
+        woken = end_locked();
     }
     complete_chain(woken);
 }
@@ -328,40 +322,6 @@ std::size_t stream_core::write_buffer_size() const noexcept {
     return queued_.size() + in_flight_.size();
 }
 
-struct stream_core::initiate_drain {
-    template <class Handler, class Deliver>
-    void operator()(Handler&& handler, Deliver deliver, stream_core* self) const {
-        start_list_wait<wait_op<>>(self->mutex_, self->drain_waiters_,
-                                   std::forward<Handler>(handler), deliver,
-                                   [self](auto& sink, waiter*&) {
-                                       if (self->error_)
-                                           sink.fail(self->error_);
-                                       else if (!self->paused_)
-                                           sink.succeed();
-                                       else
-                                           return false;
-                                       return true;
-                                   });
-    }
-};
-
-struct stream_core::initiate_wait_closed {
-    template <class Handler, class Deliver>
-    void operator()(Handler&& handler, Deliver deliver, stream_core* self) const {
-        start_list_wait<wait_op<>>(self->mutex_, self->close_waiters_,
-                                   std::forward<Handler>(handler), deliver,
-                                   [self](auto& sink, waiter*&) {
-                                       if (!self->closed_)
-                                           return false;
-                                       if (self->error_)
-                                           sink.fail(self->error_);
-                                       else
-                                           sink.succeed();
-                                       return true;
-                                   });
-    }
-};
-
 awaitable<void> stream_core::drain(std::shared_ptr<stream_core> self) {
     {
         std::lock_guard<spinlock> guard(self->mutex_);
@@ -370,11 +330,23 @@ awaitable<void> stream_core::drain(std::shared_ptr<stream_core> self) {
         if (!self->paused_)
             co_return;
     }
-    co_await awaitable_wait<void>(initiate_drain{}, self.get());
+    auto resumed = [core = self.get()]() -> std::optional<boost::system::error_code> {
+        if (core->error_ || !core->paused_)
+            return core->error_;
+        return std::nullopt;
+    };
+    auto wait = awaitable_list_wait(self->mutex_, self->drain_waiters_, resumed);
+    co_await std::move(wait);
 }
 
 awaitable<void> stream_core::wait_closed(std::shared_ptr<stream_core> self) {
-    co_await awaitable_wait<void>(initiate_wait_closed{}, self.get());
+    auto closed = [core = self.get()]() -> std::optional<boost::system::error_code> {
+        if (!core->closed_)
+            return std::nullopt;
+        return core->error_;
+    };
+    auto wait = awaitable_list_wait(self->mutex_, self->close_waiters_, closed);
+    co_await std::move(wait);
 }
 
 stream_core& stream_core::checked(const std::shared_ptr<stream_core>& core, const char* handle) {

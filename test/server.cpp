@@ -42,20 +42,6 @@ using unix_endpoint = boost::asio::local::stream_protocol::endpoint;
 using asyncio::stream_reader;
 using asyncio::stream_writer;
 
-// The exception `f()` ends with, whether the call throws or the awaitable it returns
-// does (null if neither).
-template <class F>
-awaitable<std::exception_ptr> failure_of(F f) {
-    std::exception_ptr e;
-    try {
-        auto op = f();
-        co_await std::move(op);
-    } catch (...) {
-        e = std::current_exception();
-    }
-    co_return e;
-}
-
 // A boost::system::system_error that is neither a cancellation nor one of the library's
 // own error classes (a failure of the operating system).
 bool is_os_error(const std::exception_ptr& e) {
@@ -943,22 +929,11 @@ ASYNCIO_TEST_CASE(peer_reset_fails_the_handlers_read_and_write) {
         const std::string first = co_await reader.readline();
         writer.write(first);
         co_await writer.drain();
-        std::exception_ptr e;
-        try {
-            const std::string never = co_await reader.readline();
-            writer.write("read " + never);
-        } catch (...) {
-            e = std::current_exception();
-        }
-        read_failure = e;
-        e = nullptr;
-        try {
+        read_failure = co_await failure_of([&] { return reader.readline(); });
+        write_failure = co_await failure_of([&] {
             writer.write("after the reset\n");
-            co_await writer.drain();
-        } catch (...) {
-            e = std::current_exception();
-        }
-        write_failure = e;
+            return writer.drain();
+        });
         handler_done.set();
     };
     auto srv = co_await asyncio::start_server(handler, "127.0.0.1", 0);
@@ -986,17 +961,14 @@ ASYNCIO_TEST_CASE(peer_reset_fails_a_writing_handler) {
     std::exception_ptr write_failure;
     asyncio::event handler_done;
     auto handler = [&](stream_reader, stream_writer writer) -> awaitable<void> {
-        const std::string chunk(64 * 1024, 'x');
-        std::exception_ptr e;
-        try {
+        auto flood = [&]() -> awaitable<void> {
+            const std::string chunk(64 * 1024, 'x');
             for (int i = 0; i < 100'000; ++i) {
                 writer.write(chunk);
                 co_await writer.drain();
             }
-        } catch (...) {
-            e = std::current_exception();
-        }
-        write_failure = e;
+        };
+        write_failure = co_await failure_of(flood);
         handler_done.set();
     };
     auto srv = co_await asyncio::start_server(handler, "127.0.0.1", 0);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <exception>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -126,6 +127,20 @@ inline awaitable<bool> finish_echo(stream_reader& reader, stream_writer& writer)
     writer.close();
     co_await writer.wait_closed();
     co_return clean;
+}
+
+// The exception `f()` ends with, whether the call throws or the awaitable it returns
+// does (null if neither).
+template <class F>
+awaitable<std::exception_ptr> failure_of(F f) {
+    std::exception_ptr e;
+    try {
+        auto op = f();
+        co_await std::move(op);
+    } catch (...) {
+        e = std::current_exception();
+    }
+    co_return e;
 }
 
 } // namespace asyncio::test

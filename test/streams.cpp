@@ -5,6 +5,7 @@
 
 #include "test_util.hpp"
 
+#include "stream_util.hpp"
 #include "sync_util.hpp"
 
 #include <asyncio/error.hpp>
@@ -65,19 +66,6 @@ struct duplex {
 awaitable<duplex> make_duplex(asyncio::stream_options options = {}) {
     auto ends = co_await socket_pair(options);
     co_return duplex{ends.first.first, ends.first.second, ends.second.first, ends.second.second};
-}
-
-// The exception `make()`, or the awaitable it returns, throws (null if neither does).
-template <class F>
-awaitable<std::exception_ptr> thrown_by(F make) {
-    std::exception_ptr e;
-    try {
-        auto op = make();
-        co_await std::move(op);
-    } catch (...) {
-        e = std::current_exception();
-    }
-    co_return e;
 }
 
 bool is_peer_gone(const boost::system::error_code& ec) {
@@ -673,7 +661,7 @@ ASYNCIO_TEST_CASE(readuntil_separator_found_past_the_limit) {
 ASYNCIO_TEST_CASE(readline_over_the_limit_drops_a_buffered_line) {
     auto l = co_await make_duplex({.limit = 4});
     l.writer.write("much too long\nnext\n");
-    const auto e = co_await thrown_by([&] { return l.reader.readline(); });
+    const auto e = co_await failure_of([&] { return l.reader.readline(); });
     BOOST_TEST(is_a<std::invalid_argument>(e));
     BOOST_TEST(co_await l.reader.readline() == "next\n");
     l.writer.write_eof();
@@ -686,7 +674,7 @@ ASYNCIO_TEST_CASE(readline_over_the_limit_drops_a_buffered_line) {
 ASYNCIO_TEST_CASE(readline_over_the_limit_clears_the_buffer_without_newline) {
     auto l = co_await make_duplex({.limit = 4});
     l.writer.write("much too long");
-    const auto e = co_await thrown_by([&] { return l.reader.readline(); });
+    const auto e = co_await failure_of([&] { return l.reader.readline(); });
     BOOST_TEST(is_a<std::invalid_argument>(e));
     l.writer.write("rest\nnext\n");
     BOOST_TEST(co_await l.reader.readline() == "rest\n");
@@ -810,12 +798,12 @@ ASYNCIO_TEST_CASE(bad_arguments_throw_invalid_argument) {
     auto l = co_await make_duplex();
     l.writer.write("data\n");
     BOOST_TEST(
-        is_a<std::invalid_argument>(co_await thrown_by([&] { return l.reader.readexactly(-1); })));
+        is_a<std::invalid_argument>(co_await failure_of([&] { return l.reader.readexactly(-1); })));
     BOOST_TEST(
-        is_a<std::invalid_argument>(co_await thrown_by([&] { return l.reader.readuntil(""); })));
+        is_a<std::invalid_argument>(co_await failure_of([&] { return l.reader.readuntil(""); })));
     BOOST_TEST(is_a<std::invalid_argument>(
-        co_await thrown_by([&] { return l.reader.readuntil(std::vector<std::string>{}); })));
-    BOOST_TEST(is_a<std::invalid_argument>(co_await thrown_by([&] {
+        co_await failure_of([&] { return l.reader.readuntil(std::vector<std::string>{}); })));
+    BOOST_TEST(is_a<std::invalid_argument>(co_await failure_of([&] {
         return l.reader.readuntil(std::vector<std::string>{"\n", ""});
     })));
     // None of them consumed anything, nor left a read marked as running.
@@ -826,11 +814,11 @@ ASYNCIO_TEST_CASE(default_constructed_handles_throw_invalid_state) {
     asyncio::stream_reader reader;
     asyncio::stream_writer writer;
     using E = asyncio::invalid_state_error;
-    BOOST_TEST(is_a<E>(co_await thrown_by([&] { return reader.read(); })));
-    BOOST_TEST(is_a<E>(co_await thrown_by([&] { return reader.read(3); })));
-    BOOST_TEST(is_a<E>(co_await thrown_by([&] { return reader.readline(); })));
-    BOOST_TEST(is_a<E>(co_await thrown_by([&] { return reader.readexactly(2); })));
-    BOOST_TEST(is_a<E>(co_await thrown_by([&] { return reader.readuntil("x"); })));
+    BOOST_TEST(is_a<E>(co_await failure_of([&] { return reader.read(); })));
+    BOOST_TEST(is_a<E>(co_await failure_of([&] { return reader.read(3); })));
+    BOOST_TEST(is_a<E>(co_await failure_of([&] { return reader.readline(); })));
+    BOOST_TEST(is_a<E>(co_await failure_of([&] { return reader.readexactly(2); })));
+    BOOST_TEST(is_a<E>(co_await failure_of([&] { return reader.readuntil("x"); })));
     BOOST_TEST(is_a<E>(exception_from([&] { (void)reader.at_eof(); })));
     BOOST_TEST(is_a<E>(exception_from([&] { (void)reader.limit(); })));
     BOOST_TEST(is_a<E>(exception_from([&] { writer.write("x"); })));
@@ -840,8 +828,8 @@ ASYNCIO_TEST_CASE(default_constructed_handles_throw_invalid_state) {
     BOOST_TEST(is_a<E>(exception_from([&] { (void)writer.is_closing(); })));
     BOOST_TEST(is_a<E>(exception_from([&] { (void)writer.write_buffer_size(); })));
     BOOST_TEST(is_a<E>(exception_from([&] { (void)writer.can_write_eof(); })));
-    BOOST_TEST(is_a<E>(co_await thrown_by([&] { return writer.drain(); })));
-    BOOST_TEST(is_a<E>(co_await thrown_by([&] { return writer.wait_closed(); })));
+    BOOST_TEST(is_a<E>(co_await failure_of([&] { return writer.drain(); })));
+    BOOST_TEST(is_a<E>(co_await failure_of([&] { return writer.wait_closed(); })));
     BOOST_TEST(is_a<E>(exception_from([&] { (void)writer.local_endpoint<local_endpoint>(); })));
 }
 
@@ -853,12 +841,12 @@ ASYNCIO_TEST_CASE(concurrent_reads_the_second_throws_invalid_state) {
     co_await settle();
     BOOST_TEST(!first.done());
     BOOST_TEST(
-        is_a<asyncio::invalid_state_error>(co_await thrown_by([&] { return l.reader.read(5); })));
+        is_a<asyncio::invalid_state_error>(co_await failure_of([&] { return l.reader.read(5); })));
     asyncio::stream_reader copy = l.reader;
     BOOST_TEST(is_a<asyncio::invalid_state_error>(
-        co_await thrown_by([&] { return copy.readexactly(1); })));
+        co_await failure_of([&] { return copy.readexactly(1); })));
     BOOST_TEST(is_a<asyncio::invalid_state_error>(
-        co_await thrown_by([&] { return copy.readuntil("x"); })));
+        co_await failure_of([&] { return copy.readuntil("x"); })));
     l.writer.write("one\ntwo\n");
     BOOST_TEST(co_await first.wait() == "one\n");
     // Once it is done, reads work again, from any handle.
@@ -1088,7 +1076,7 @@ ASYNCIO_TEST_CASE(write_to_a_closed_peer_throws_system_error) {
         std::exception_ptr failure;
         const std::string block(1024, 'y');
         for (int i = 0; i < 1000 && !failure; ++i) {
-            failure = co_await thrown_by([&] {
+            failure = co_await failure_of([&] {
                 l.writer.write(block);
                 return l.writer.drain();
             });
@@ -1098,8 +1086,8 @@ ASYNCIO_TEST_CASE(write_to_a_closed_peer_throws_system_error) {
         BOOST_TEST(is_peer_gone(failure), "peer handles dropped: " << peer_handles_dropped);
         BOOST_TEST(l.writer.is_closing());
         BOOST_TEST(is_peer_gone(exception_from([&] { l.writer.write("more"); })));
-        BOOST_TEST(is_peer_gone(co_await thrown_by([&] { return l.writer.drain(); })));
-        BOOST_TEST(is_peer_gone(co_await thrown_by([&] { return l.writer.wait_closed(); })));
+        BOOST_TEST(is_peer_gone(co_await failure_of([&] { return l.writer.drain(); })));
+        BOOST_TEST(is_peer_gone(co_await failure_of([&] { return l.writer.wait_closed(); })));
         l.writer.close(); // still fine
     }
 }
@@ -1115,7 +1103,7 @@ ASYNCIO_TEST_CASE(drain_on_a_reset_connection_throws) {
     l.reply = {}; // the peer goes away with unread bytes
     const auto e = co_await exception_of(asyncio::wait_for(draining.wait(), 2s));
     BOOST_TEST(is_peer_gone(e));
-    BOOST_TEST(is_peer_gone(co_await thrown_by([&] { return l.writer.drain(); })));
+    BOOST_TEST(is_peer_gone(co_await failure_of([&] { return l.writer.drain(); })));
     BOOST_TEST(l.writer.write_buffer_size() == 0u);
     // The writer's own reader sees the connection end (reset or end of stream), at once.
     const auto r = co_await exception_of(asyncio::wait_for(l.back.read(), 1s));

@@ -143,14 +143,14 @@ class stream_core : public std::enable_shared_from_this<stream_core> {
 
   private:
     using wait_list = intrusive_list<wait_op<>>;
-    struct initiate_drain;
-    struct initiate_wait_closed;
 
     void check_writable_locked() const;
     void start_flush_locked();
-    // The transport failed (or ended): fail the waiters and shut it down.
+    // The transport failed: record why, drop what is queued, end the connection.
     wait_op<>* lose_connection_locked(const boost::system::error_code& ec) noexcept;
-    wait_op<>* finish_close_locked() noexcept;
+    // Ends the connection: shuts the transport down and releases the drain and close
+    // waiters (failing them with error_, if any). Returns them to complete.
+    wait_op<>* end_locked() noexcept;
     wait_op<>* update_flow_locked() noexcept;
 
     // Reading.

@@ -355,6 +355,38 @@ void start_list_wait(spinlock& mutex, intrusive_list<Op>& list, Handler&& handle
         [&](Op& op) { return withdraw_on_cancel<Op>(mutex, list, op); });
 }
 
+// The wait of an object with one condition to wait for (a stream's drain, a server's
+// close): under `mutex`, `outcome()` says whether the wait is over (an empty
+// error_code for success, or the error to fail with) or must go on (nullopt), in
+// which case it joins `list`. The object completes the list when the condition
+// changes. The coroutine form, like awaitable_wait().
+template <class Outcome>
+struct list_wait_initiation {
+    spinlock* mutex;
+    intrusive_list<wait_op<>>* list;
+    Outcome outcome;
+
+    template <class Handler, class Deliver>
+    void operator()(Handler&& handler, Deliver deliver) const {
+        start_list_wait<wait_op<>>(
+            *mutex, *list, std::forward<Handler>(handler), deliver, [this](auto& sink, waiter*&) {
+                const std::optional<boost::system::error_code> over = outcome();
+                if (!over)
+                    return false;
+                if (*over)
+                    sink.fail(*over);
+                else
+                    sink.succeed();
+                return true;
+            });
+    }
+};
+
+template <class Outcome>
+auto awaitable_list_wait(spinlock& mutex, intrusive_list<wait_op<>>& list, Outcome outcome) {
+    return awaitable_wait<void>(list_wait_initiation<Outcome>{&mutex, &list, std::move(outcome)});
+}
+
 } // namespace asyncio::detail
 
 #endif // ASYNCIO_DETAIL_WAIT_OP_HPP

@@ -42,7 +42,8 @@ class server_state : public std::enable_shared_from_this<server_state> {
     server_state& operator=(const server_state&) = delete;
 
     // Listening, before the server is shared.
-    void listen(const tcp::endpoint& endpoint);
+    // Whether it listens: false when the address is not available on this machine.
+    bool listen(const tcp::endpoint& endpoint);
     void listen(const std::string& path);
     void start();
 
@@ -79,13 +80,17 @@ class server_state : public std::enable_shared_from_this<server_state> {
     template <class Acceptor, class Socket>
     void accepted(Acceptor& acceptor, const boost::system::error_code& ec, Socket socket);
     template <class Acceptor>
-    void retry_later(Acceptor& acceptor);
+    void rearm(Acceptor& acceptor) noexcept;
+    template <class Acceptor>
+    void retry_later(Acceptor& acceptor) noexcept;
     template <class Socket>
-    void serve(Socket socket);
+    void serve(Socket socket, std::uint64_t epoch);
     static awaitable<void> handle(connection_guard guard, stream_reader reader,
                                   stream_writer writer);
     void connection_done() noexcept;
-    void track(const std::shared_ptr<stream_core>& client);
+    // Records a connection for close_clients(), unless a close_clients() since its
+    // accept (which counted `epoch`) missed it: then it closes it.
+    void track(const std::shared_ptr<stream_core>& client, std::uint64_t epoch);
 
     const executor_type ex_;
     const connection_handler_function handler_;
@@ -101,11 +106,13 @@ class server_state : public std::enable_shared_from_this<server_state> {
     bool serving_forever_ = false;
     std::size_t connections_ = 0;
     std::vector<std::weak_ptr<stream_core>> clients_; // for close_clients()
+    std::uint64_t clients_epoch_ = 0;                 // close_clients() calls
+    bool abort_clients_ = false;                      // what the last one did
     intrusive_list<wait_op<>> close_waiters_;         // serve_forever: until closed
     intrusive_list<wait_op<>> closed_waiters_;        // wait_closed: until closed and idle
 };
 
-void server_state::listen(const tcp::endpoint& endpoint) {
+bool server_state::listen(const tcp::endpoint& endpoint) {
     tcp::acceptor& acceptor = tcp_.emplace_back(ex_);
     boost::system::error_code ec;
     acceptor.open(endpoint.protocol(), ec);
@@ -121,10 +128,13 @@ void server_state::listen(const tcp::endpoint& endpoint) {
         acceptor.listen(options_.backlog, ec);
     if (ec) {
         tcp_.pop_back();
+        if (ec == boost::system::errc::address_not_available)
+            return false; // that address family is not enabled: skip it, as Python does
         std::ostringstream where;
         where << "asyncio::start_server: cannot listen on " << endpoint;
         throw boost::system::system_error(ec, where.str());
     }
+    return true;
 }
 
 void server_state::listen(const std::string& path) {
@@ -181,58 +191,80 @@ static bool out_of_resources(const boost::system::error_code& ec) {
 template <class Acceptor, class Socket>
 void server_state::accepted(Acceptor& acceptor, const boost::system::error_code& ec,
                             Socket socket) {
-    std::vector<Socket> more;
+    std::vector<Socket> sockets;
+    std::uint64_t epoch;
     {
         std::lock_guard<spinlock> guard(mutex_);
         if (!serving_)
             return; // closed: the socket, if any, is closed with it
-        if (out_of_resources(ec)) {
-            retry_later(acceptor);
-            return;
-        }
+        epoch = clients_epoch_;
         if (!ec) {
-            ++connections_;
-            // Like Python, take the rest of the burst now, up to a backlog's worth: one
-            // completion per connection would let a burst overflow the listen queue.
-            for (int i = 0; i < options_.backlog; ++i) {
-                boost::system::error_code e;
-                Socket next = acceptor.accept(place_task(ex_).executor, e);
-                if (e)
-                    break;
-                more.push_back(std::move(next));
-                ++connections_;
+            try {
+                sockets.push_back(std::move(socket));
+                // Like Python, take the rest of the burst now, up to a backlog's worth:
+                // one completion per connection would let a burst overflow the queue.
+                for (int i = 0; i < options_.backlog; ++i) {
+                    boost::system::error_code e;
+                    Socket next = acceptor.accept(place_task(ex_).executor, e);
+                    if (e)
+                        break;
+                    sockets.push_back(std::move(next));
+                }
+            } catch (...) {
+                // Out of memory: serve what was accepted; the rest waits in the backlog.
             }
+            connections_ += sockets.size();
         }
-        accept_next_locked(acceptor);
     }
-    if (!ec)
-        serve(std::move(socket));
-    for (Socket& next : more)
-        serve(std::move(next));
+    if (out_of_resources(ec))
+        retry_later(acceptor);
+    else
+        rearm(acceptor);
+    for (Socket& accepted_socket : sockets)
+        serve(std::move(accepted_socket), epoch);
 }
 
 template <class Acceptor>
-void server_state::retry_later(Acceptor& acceptor) {
+void server_state::rearm(Acceptor& acceptor) noexcept {
+    {
+        std::lock_guard<spinlock> guard(mutex_);
+        if (!serving_)
+            return;
+        try {
+            accept_next_locked(acceptor);
+            return;
+        } catch (...) {
+            // Out of memory: try again later.
+        }
+    }
+    retry_later(acceptor);
+}
+
+template <class Acceptor>
+void server_state::retry_later(Acceptor& acceptor) noexcept {
     // Out of descriptors or memory: Python's server pauses accepting for a second; the
-    // pending connections wait in the backlog.
+    // pending connections wait in the backlog. (Reported outside the lock: the report
+    // may run the user's debug handler.)
     report_error(ex_, "server: accept() failed (out of resources); retrying in 1 second");
-    auto timer = std::make_shared<asio::steady_timer>(ex_, std::chrono::seconds(1));
-    timer->async_wait([self = shared_from_this(), timer, &acceptor](boost::system::error_code) {
-        std::lock_guard<spinlock> guard(self->mutex_);
-        if (self->serving_)
-            self->accept_next_locked(acceptor);
-    });
+    try {
+        auto timer = std::make_shared<asio::steady_timer>(ex_, std::chrono::seconds(1));
+        timer->async_wait([self = shared_from_this(), timer, &acceptor](boost::system::error_code) {
+            self->rearm(acceptor);
+        });
+    } catch (...) {
+        report_error(ex_, "server: out of memory; the server stopped accepting connections");
+    }
 }
 
 template <class Socket>
-void server_state::serve(Socket socket) {
+void server_state::serve(Socket socket, std::uint64_t epoch) {
     connection_guard guard(shared_from_this());
     try {
         if constexpr (std::is_same_v<typename Socket::protocol_type, tcp>)
             socket.set_option(tcp::no_delay(true));
         const executor_type ex = socket.get_executor();
         auto [reader, writer] = make_streams(std::move(socket), options_);
-        track(stream_access::core_of(writer));
+        track(stream_access::core_of(writer), epoch);
         auto connection = handle(std::move(guard), std::move(reader), std::move(writer));
         (void)create_task(ex, std::move(connection));
     } catch (...) {
@@ -258,18 +290,29 @@ awaitable<void> server_state::handle(connection_guard guard, stream_reader reade
     }
 }
 
-void server_state::track(const std::shared_ptr<stream_core>& client) {
-    std::lock_guard<spinlock> guard(mutex_);
-    // Forget the connections that are gone whenever the list doubles.
-    if (clients_.size() == clients_.capacity())
-        std::erase_if(clients_, [](const auto& c) { return c.expired(); });
-    clients_.push_back(client);
+void server_state::track(const std::shared_ptr<stream_core>& client, std::uint64_t epoch) {
+    bool abort = false;
+    {
+        std::lock_guard<spinlock> guard(mutex_);
+        if (epoch == clients_epoch_) {
+            // Forget the connections that are gone whenever the list doubles.
+            if (clients_.size() == clients_.capacity())
+                std::erase_if(clients_, [](const auto& c) { return c.expired(); });
+            clients_.push_back(client);
+            return;
+        }
+        abort = abort_clients_;
+    }
+    // Accepted before a close_clients() that could not see it yet.
+    abort ? client->abort() : client->close();
 }
 
 void server_state::close_clients(bool abort) noexcept {
     std::vector<std::weak_ptr<stream_core>> clients;
     {
         std::lock_guard<spinlock> guard(mutex_);
+        ++clients_epoch_;
+        abort_clients_ = abort;
         clients.swap(clients_);
     }
     for (const auto& weak : clients) {
@@ -407,13 +450,18 @@ awaitable<server> start_tcp_server(connection_handler_function handler, std::str
         asio::use_awaitable);
     auto state = std::make_shared<server_state>(ex, std::move(handler), options);
     std::vector<tcp::endpoint> seen;
+    bool listening = false;
     for (const auto& entry : results) {
         const tcp::endpoint endpoint = entry.endpoint();
         if (std::find(seen.begin(), seen.end(), endpoint) != seen.end())
             continue;
         seen.push_back(endpoint);
-        state->listen(endpoint);
+        listening = state->listen(endpoint) || listening;
     }
+    if (!listening)
+        throw boost::system::system_error(
+            make_error_code(boost::system::errc::address_not_available),
+            "asyncio::start_server: cannot listen on " + host);
     state->start();
     co_return server_access::make(std::move(state));
 }

@@ -95,8 +95,17 @@ boost::asio::mutable_buffer stream_core::prepare_fill() {
 void stream_core::finish_fill(const boost::system::error_code& ec, std::size_t n) {
     buffer_.commit(n);
     if (!ec || ec == boost::asio::error::eof) {
-        if (n == 0)
-            eof_ = true;
+        if (n != 0)
+            return;
+        // The end of the stream, unless it is the shutdown of a connection the writer
+        // found lost: then the reader reports that loss (a truncated stream must not
+        // look complete).
+        std::lock_guard<spinlock> guard(mutex_);
+        if (error_) {
+            read_error_ = error_;
+            throw boost::system::system_error(error_);
+        }
+        eof_ = true;
         return;
     }
     if (ec == boost::asio::error::operation_aborted)
@@ -164,11 +173,18 @@ void stream_core::write(std::span<const std::string_view> pieces) {
     {
         std::lock_guard<spinlock> guard(mutex_);
         check_writable_locked();
+        std::size_t total = 0;
+        for (std::string_view piece : pieces)
+            total += piece.size();
+        if (total == 0)
+            return;
+        // The one allocation, before anything is sent: a failure leaves all as it was.
+        queued_.reserve(queued_.size() + total);
         std::size_t i = 0;
-        if (!writing_) {
+        if (!writing_ && queued_.empty()) {
             // Nothing queued: send at once, as much as the socket takes.
             for (; i != pieces.size(); ++i) {
-                std::string_view piece = pieces[i];
+                const std::string_view piece = pieces[i];
                 boost::system::error_code ec;
                 const std::size_t sent =
                     piece.empty() ? 0 : try_write(boost::asio::buffer(piece), ec);
@@ -189,7 +205,7 @@ void stream_core::write(std::span<const std::string_view> pieces) {
             for (; i != pieces.size(); ++i)
                 queued_.append(pieces[i]);
             if (!writing_ && !queued_.empty())
-                start_flush_locked();
+                start_flush_locked(); // if it throws, the bytes stay queued, in order
             woken = update_flow_locked();
         }
     }
@@ -200,9 +216,13 @@ void stream_core::write(std::span<const std::string_view> pieces) {
 
 void stream_core::start_flush_locked() {
     in_flight_.swap(queued_);
-    queued_.clear();
+    try {
+        start_write(boost::asio::buffer(in_flight_));
+    } catch (...) {
+        in_flight_.swap(queued_);
+        throw;
+    }
     writing_ = true;
-    start_write(boost::asio::buffer(in_flight_));
 }
 
 void stream_core::written(const boost::system::error_code& ec) noexcept {
@@ -295,7 +315,14 @@ void stream_core::close() noexcept {
         if (closing_)
             return;
         closing_ = true;
-        if (!writing_)
+        if (!writing_ && !queued_.empty()) {
+            try {
+                start_flush_locked(); // what a failed start left queued
+            } catch (...) {
+                woken = lose_connection_locked(boost::asio::error::no_memory);
+            }
+        }
+        if (!writing_ && !woken)
             woken = end_locked();
     }
     complete_chain(woken);
@@ -327,6 +354,10 @@ awaitable<void> stream_core::drain(std::shared_ptr<stream_core> self) {
         std::lock_guard<spinlock> guard(self->mutex_);
         if (self->error_)
             throw boost::system::system_error(self->error_, "asyncio::stream_writer::drain");
+        if (self->closed_) // Python's "Connection lost"
+            throw boost::system::system_error(
+                boost::asio::error::connection_reset,
+                "asyncio::stream_writer::drain: the stream is closed");
         if (!self->paused_)
             co_return;
     }
@@ -516,6 +547,10 @@ bool stream_writer::can_write_eof() const {
 
 void stream_writer::close() {
     core().close();
+}
+
+void stream_writer::abort() {
+    core().abort();
 }
 
 bool stream_writer::is_closing() const {

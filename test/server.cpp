@@ -662,6 +662,30 @@ ASYNCIO_TEST_CASE(close_clients_ends_the_live_connections) {
         BOOST_TEST(co_await reader.read() == "");
 }
 
+// close_clients() right after close(), on four threads, while the server is still
+// setting up a burst of connections it accepted: each of them is closed too, so
+// wait_closed() returns.
+ASYNCIO_TEST_CASE_OPTS(close_clients_reaches_connections_being_set_up, .threads = 4) {
+    auto idle_until_eof = [](stream_reader reader, stream_writer) -> awaitable<void> {
+        while (!(co_await reader.readline()).empty()) {
+        }
+    };
+    boost::asio::io_context clients_ctx;
+    for (int round = 0; round < 10; ++round) {
+        auto srv = co_await asyncio::start_server(idle_until_eof, "127.0.0.1", 0);
+        std::vector<tcp::socket> clients;
+        for (int i = 0; i < 50; ++i) {
+            clients.emplace_back(clients_ctx);
+            clients.back().connect({boost::asio::ip::make_address("127.0.0.1"), srv.port()});
+        }
+        co_await asyncio::sleep(std::chrono::microseconds(100 * round));
+        srv.close();
+        srv.close_clients();
+        const auto e = co_await exception_of(asyncio::wait_for(srv.wait_closed(), 5s));
+        ASYNCIO_CHECK(!e);
+    }
+}
+
 // abort_clients() drops what the handlers queued: a handler blocked behind a client
 // that reads nothing sees the end of its stream at once.
 ASYNCIO_TEST_CASE(abort_clients_drops_the_queued_bytes) {

@@ -1088,8 +1088,44 @@ ASYNCIO_TEST_CASE(write_to_a_closed_peer_throws_system_error) {
         BOOST_TEST(is_peer_gone(exception_from([&] { l.writer.write("more"); })));
         BOOST_TEST(is_peer_gone(co_await failure_of([&] { return l.writer.drain(); })));
         BOOST_TEST(is_peer_gone(co_await failure_of([&] { return l.writer.wait_closed(); })));
+        // The writer's own reader reports the loss too: a truncated stream must not
+        // look complete (Python's read() raises the ConnectionResetError).
+        BOOST_TEST(is_peer_gone(co_await failure_of([&] { return l.back.read(); })));
+        BOOST_TEST(is_peer_gone(co_await failure_of([&] { return l.back.readline(); })));
         l.writer.close(); // still fine
     }
+}
+
+// After close() has ended the connection, drain() says so (Python's "Connection lost"),
+// and the writer's own reader sees the end of the stream, not an error.
+ASYNCIO_TEST_CASE(drain_after_close_reports_the_connection_lost) {
+    auto l = co_await make_duplex();
+    l.writer.write("bye\n");
+    l.writer.close();
+    co_await l.writer.wait_closed();
+    const auto e = co_await failure_of([&] { return l.writer.drain(); });
+    BOOST_TEST(code_of(e) == boost::asio::error::connection_reset);
+    BOOST_TEST(co_await l.reader.readline() == "bye\n");
+    BOOST_TEST(co_await l.back.read() == "");
+}
+
+// abort() ends a connection whose peer reads nothing: the queued bytes are dropped,
+// wait_closed() returns, and writing afterwards is an invalid_state_error.
+ASYNCIO_TEST_CASE(abort_drops_the_queued_bytes_and_closes) {
+    auto l = co_await make_duplex();
+    l.writer.write(pattern(8 << 20)); // far more than the socket buffers
+    BOOST_TEST(l.writer.write_buffer_size() > 0u);
+    const auto closing = co_await exception_of(asyncio::wait_for(l.writer.wait_closed(), 20ms));
+    BOOST_TEST(is_a<asyncio::timeout_error>(closing));
+    l.writer.abort();
+    BOOST_TEST(l.writer.is_closing());
+    co_await asyncio::wait_for(l.writer.wait_closed(), 2s);
+    BOOST_TEST(is_a<asyncio::invalid_state_error>(exception_from([&] { l.writer.write("x"); })));
+    // The peer gets a prefix of the bytes, then the end of the stream.
+    std::size_t received = 0;
+    for (std::string chunk; !(chunk = co_await l.reader.read(1 << 16)).empty();)
+        received += chunk.size();
+    BOOST_TEST(received < std::size_t(8 << 20));
 }
 
 // drain() waiting on a connection that is reset throws system_error.

@@ -37,7 +37,8 @@ concept connection_handler = std::invocable<F&, stream_reader, stream_writer> &&
 /// runs on several threads. A handler that throws (anything but a cancellation) is
 /// reported (the debug handler in debug mode, else stderr) and its connection closed;
 /// the server goes on. Move-only; destroying the server closes it (the connections
-/// being handled go on).
+/// being handled go on). Like any Asio I/O object, a server must not outlive its loop's
+/// `io_context`.
 class server {
   public:
     server(server&&) noexcept;

@@ -60,7 +60,8 @@ struct stream_options {
 /// (another throws `invalid_state_error`). A read that is cancelled, or times out under
 /// `wait_for`, consumes nothing: the bytes that arrived stay buffered for the next read.
 /// A default-constructed reader has no connection: its members throw
-/// `invalid_state_error`.
+/// `invalid_state_error`. Like any Asio I/O object, a connection must not outlive its
+/// loop's `io_context`.
 class stream_reader {
   public:
     stream_reader() noexcept = default;
@@ -139,7 +140,9 @@ class stream_writer {
     }
 
     /// Waits until the queued bytes are at or below the low-water mark, if they went
-    /// above the high-water mark; throws the error that ended the connection, if any.
+    /// above the high-water mark. Throws the error that ended the connection, if any,
+    /// and `connection_reset` once the connection is closed (Python's "Connection
+    /// lost").
     [[nodiscard]] awaitable<void> drain();
 
     /// Ends the sending direction once the queued bytes are sent (the peer reads the end
@@ -149,8 +152,14 @@ class stream_writer {
     /// Whether write_eof() is supported (true for sockets).
     bool can_write_eof() const;
 
-    /// Closes the connection once the queued bytes are sent. Idempotent.
+    /// Closes the connection once the queued bytes are sent: the socket is shut down
+    /// in both directions (a pending read sees the end of the stream); its descriptor
+    /// is released with the last handle. Idempotent.
     void close();
+
+    /// Closes the connection at once, dropping the queued bytes (Python's
+    /// `writer.transport.abort()`): for a peer that stopped reading.
+    void abort();
 
     /// Whether close() was called or the connection was lost.
     bool is_closing() const;

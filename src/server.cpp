@@ -40,6 +40,7 @@ class server_state : public std::enable_shared_from_this<server_state> {
 
     server_state(const server_state&) = delete;
     server_state& operator=(const server_state&) = delete;
+    ~server_state();
 
     // Listening, before the server is shared.
     // Whether it listens: false when the address is not available on this machine.
@@ -384,12 +385,14 @@ bool server_state::is_serving() const noexcept {
 }
 
 awaitable<void> server_state::wait_closed(std::shared_ptr<server_state> self) {
-    auto idle = [state = self.get()]() -> std::optional<boost::system::error_code> {
-        if (!state->closed_ || state->connections_ != 0)
+    auto idle = [](server_state& state) -> std::optional<boost::system::error_code> {
+        if (!state.closed_ || state.connections_ != 0)
             return std::nullopt;
         return boost::system::error_code();
     };
-    auto wait = awaitable_list_wait(self->mutex_, self->closed_waiters_, idle);
+    auto wait = awaitable_shared_list_wait(self, &server_state::mutex_,
+                                           &server_state::closed_waiters_, idle);
+    self.reset(); // parked, the wait holds the state weakly
     co_await std::move(wait);
 }
 
@@ -402,26 +405,45 @@ awaitable<void> server_state::serve_forever(std::shared_ptr<server_state> self) 
             throw invalid_state_error("asyncio::server::serve_forever: already serving forever");
         self->serving_forever_ = true;
     }
+    auto closed = [](server_state& state) -> std::optional<boost::system::error_code> {
+        if (!state.closed_)
+            return std::nullopt;
+        return boost::system::error_code();
+    };
+    auto wait = awaitable_shared_list_wait(self, &server_state::mutex_,
+                                           &server_state::close_waiters_, closed);
+    const std::weak_ptr<server_state> weak = self;
+    self.reset(); // parked, the wait holds the state weakly
     std::exception_ptr failure;
     try {
-        auto closed = [state = self.get()]() -> std::optional<boost::system::error_code> {
-            if (!state->closed_)
-                return std::nullopt;
-            return boost::system::error_code();
-        };
-        auto wait = awaitable_list_wait(self->mutex_, self->close_waiters_, closed);
         co_await std::move(wait);
     } catch (...) {
         failure = std::current_exception();
     }
-    {
-        std::lock_guard<spinlock> guard(self->mutex_);
-        self->serving_forever_ = false;
+    if (const auto state = weak.lock()) {
+        {
+            std::lock_guard<spinlock> guard(state->mutex_);
+            state->serving_forever_ = false;
+        }
+        if (failure)
+            state->close(); // cancelled: Python closes the server
     }
-    if (failure) {
-        self->close(); // cancelled: Python closes the server
+    if (failure)
         std::rethrow_exception(failure);
+}
+
+server_state::~server_state() {
+    // Closed (its last handle closed it) and idle (handlers hold the state): release
+    // the coroutines parked in serve_forever() or wait_closed(), which do not hold it.
+    wait_op<>* stopped;
+    wait_op<>* idle;
+    {
+        std::lock_guard<spinlock> guard(mutex_);
+        stopped = succeed_all(close_waiters_);
+        idle = succeed_all(closed_waiters_);
     }
+    complete_chain(stopped);
+    complete_chain(idle);
 }
 
 struct server_access {

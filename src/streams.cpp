@@ -70,6 +70,18 @@ void check_stream_options(const stream_options& options) {
         throw std::invalid_argument("asyncio: stream_options::backlog must not be negative");
 }
 
+namespace {
+
+// Moves the waiters of `from` to the end of `to`, so one chain completes both.
+void splice(intrusive_list<wait_op<>>& from, intrusive_list<wait_op<>>& to) noexcept {
+    while (wait_op<>* op = from.front()) {
+        from.remove(*op);
+        to.push_back(*op);
+    }
+}
+
+} // namespace
+
 stream_core::stream_core(const stream_options& options)
     : limit_(options.limit), high_water_(options.write_high_water),
       low_water_(options.write_low_water) {
@@ -77,7 +89,15 @@ stream_core::stream_core(const stream_options& options)
 }
 
 stream_core::~stream_core() {
-    // No operation holds the core any more, so no one waits on it.
+    // The connection is gone (the transport closed its socket): release the coroutines
+    // parked in drain() or wait_closed(), which do not hold the core.
+    wait_op<>* woken;
+    {
+        std::lock_guard<spinlock> guard(mutex_);
+        splice(close_waiters_, drain_waiters_);
+        woken = error_ ? fail_all(drain_waiters_, error_) : succeed_all(drain_waiters_);
+    }
+    complete_chain(woken);
 }
 
 stream_core::read_scope::read_scope(stream_core& core) : core_(core) {
@@ -264,18 +284,6 @@ wait_op<>* stream_core::update_flow_locked() noexcept {
     return nullptr;
 }
 
-namespace {
-
-// Moves the waiters of `from` to the end of `to`, so one chain completes both.
-void splice(intrusive_list<wait_op<>>& from, intrusive_list<wait_op<>>& to) noexcept {
-    while (wait_op<>* op = from.front()) {
-        from.remove(*op);
-        to.push_back(*op);
-    }
-}
-
-} // namespace
-
 wait_op<>* stream_core::lose_connection_locked(const boost::system::error_code& ec) noexcept {
     if (!error_ && !closed_)
         error_ = ec;
@@ -361,22 +369,26 @@ awaitable<void> stream_core::drain(std::shared_ptr<stream_core> self) {
         if (!self->paused_)
             co_return;
     }
-    auto resumed = [core = self.get()]() -> std::optional<boost::system::error_code> {
-        if (core->error_ || !core->paused_)
-            return core->error_;
+    auto resumed = [](stream_core& core) -> std::optional<boost::system::error_code> {
+        if (core.error_ || !core.paused_)
+            return core.error_;
         return std::nullopt;
     };
-    auto wait = awaitable_list_wait(self->mutex_, self->drain_waiters_, resumed);
+    auto wait = awaitable_shared_list_wait(self, &stream_core::mutex_, &stream_core::drain_waiters_,
+                                           resumed);
+    self.reset(); // parked, the wait holds the core weakly
     co_await std::move(wait);
 }
 
 awaitable<void> stream_core::wait_closed(std::shared_ptr<stream_core> self) {
-    auto closed = [core = self.get()]() -> std::optional<boost::system::error_code> {
-        if (!core->closed_)
+    auto closed = [](stream_core& core) -> std::optional<boost::system::error_code> {
+        if (!core.closed_)
             return std::nullopt;
-        return core->error_;
+        return core.error_;
     };
-    auto wait = awaitable_list_wait(self->mutex_, self->close_waiters_, closed);
+    auto wait = awaitable_shared_list_wait(self, &stream_core::mutex_, &stream_core::close_waiters_,
+                                           closed);
+    self.reset(); // parked, the wait holds the core weakly
     co_await std::move(wait);
 }
 

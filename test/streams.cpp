@@ -32,6 +32,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -1389,6 +1390,20 @@ ASYNCIO_TEST_CASE_OPTS(cancellation_racing_data_on_four_threads, .threads = 4) {
     }
     BOOST_TEST(lost == 0, "seed " << seed);
     BOOST_TEST(intact == connections, "seed " << seed);
+}
+
+// A coroutine parked in wait_closed() does not keep its connection alive: once every
+// handle is gone the connection closes, so the wait returns and the peer reads the end
+// of the stream (a parked wait holding the connection would wait forever).
+ASYNCIO_TEST_CASE(wait_closed_outliving_every_handle_returns) {
+    auto l = co_await make_duplex();
+    auto waiting = co_await asyncio::create_task(l.writer.wait_closed());
+    co_await settle();
+    BOOST_TEST(!waiting.done());
+    l.writer = {};
+    l.back = {}; // the last handles of that end
+    co_await asyncio::wait_for(waiting.wait(), 2s);
+    BOOST_TEST(co_await l.reader.read() == "");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <tuple>
@@ -355,36 +356,58 @@ void start_list_wait(spinlock& mutex, intrusive_list<Op>& list, Handler&& handle
         [&](Op& op) { return withdraw_on_cancel<Op>(mutex, list, op); });
 }
 
-// The wait of an object with one condition to wait for (a stream's drain, a server's
-// close): under `mutex`, `outcome()` says whether the wait is over (an empty
-// error_code for success, or the error to fail with) or must go on (nullopt), in
-// which case it joins `list`. The object completes the list when the condition
-// changes. The coroutine form, like awaitable_wait().
-template <class Outcome>
-struct list_wait_initiation {
-    spinlock* mutex;
-    intrusive_list<wait_op<>>* list;
+// The wait of a shared object with one condition to wait for (a stream's drain, a
+// server's close). Under the object's `mutex`, `outcome(object)` says whether the wait
+// is over (an empty error_code for success, or the error to fail with) or must go on
+// (nullopt): then it joins the object's `list`, which the object completes when the
+// condition changes.
+//
+// The wait holds the object weakly: a coroutine parked in it must not keep the object
+// alive, or nothing would free either once the loop is destroyed with the coroutine
+// parked. So the object's destructor completes its lists, and an object gone before
+// the wait starts ends it with `gone`.
+template <class Owner, class Outcome>
+struct shared_list_wait {
+    std::weak_ptr<Owner> owner;
+    spinlock Owner::*mutex;
+    intrusive_list<wait_op<>> Owner::*list;
     Outcome outcome;
+    boost::system::error_code gone;
 
     template <class Handler, class Deliver>
     void operator()(Handler&& handler, Deliver deliver) const {
-        start_list_wait<wait_op<>>(
-            *mutex, *list, std::forward<Handler>(handler), deliver, [this](auto& sink, waiter*&) {
-                const std::optional<boost::system::error_code> over = outcome();
-                if (!over)
-                    return false;
-                if (*over)
-                    sink.fail(*over);
-                else
-                    sink.succeed();
-                return true;
-            });
+        const std::shared_ptr<Owner> object = owner.lock();
+        auto try_now = [&](auto& sink, waiter*&) {
+            std::optional<boost::system::error_code> over = gone;
+            if (object)
+                over = outcome(*object);
+            if (!over)
+                return false;
+            if (*over)
+                sink.fail(*over);
+            else
+                sink.succeed();
+            return true;
+        };
+        if (!object) {
+            spinlock unused;
+            start_wait<wait_op<>>(
+                unused, std::forward<Handler>(handler), deliver, try_now, [](wait_op<>&) {},
+                ignore_cancellation());
+            return;
+        }
+        start_list_wait<wait_op<>>((*object).*mutex, (*object).*list,
+                                   std::forward<Handler>(handler), deliver, try_now);
     }
 };
 
-template <class Outcome>
-auto awaitable_list_wait(spinlock& mutex, intrusive_list<wait_op<>>& list, Outcome outcome) {
-    return awaitable_wait<void>(list_wait_initiation<Outcome>{&mutex, &list, std::move(outcome)});
+// The coroutine form, like awaitable_wait().
+template <class Owner, class Outcome>
+auto awaitable_shared_list_wait(const std::shared_ptr<Owner>& owner, spinlock Owner::*mutex,
+                                intrusive_list<wait_op<>> Owner::*list, Outcome outcome,
+                                boost::system::error_code gone = {}) {
+    return awaitable_wait<void>(
+        shared_list_wait<Owner, Outcome>{owner, mutex, list, std::move(outcome), gone});
 }
 
 } // namespace asyncio::detail

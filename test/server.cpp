@@ -1036,10 +1036,11 @@ ASYNCIO_TEST_CASE(peer_reset_of_an_echo_connection_leaves_the_server_serving) {
 
 namespace {
 
-// A client of the threaded tests: many lines, one at a time (even ids) or at once (odd).
-awaitable<int> busy_tcp_client(std::uint16_t port, int id, int lines) {
-    auto [reader, writer] = co_await asyncio::open_connection("127.0.0.1", port);
-    const std::string tag = "client " + std::to_string(id);
+// A client of the threaded tests, over a connection just opened: many lines, one at a
+// time (even ids) or at once (odd).
+awaitable<int> busy_client(asyncio::stream_pair connection, std::string tag, int id, int lines) {
+    auto& [reader, writer] = connection;
+    tag += " " + std::to_string(id);
     int good = 0;
     if (id % 2 == 0)
         good = co_await ping_pong(reader, writer, tag, lines);
@@ -1050,17 +1051,14 @@ awaitable<int> busy_tcp_client(std::uint16_t port, int id, int lines) {
     co_return good;
 }
 
+awaitable<int> busy_tcp_client(std::uint16_t port, int id, int lines) {
+    auto connection = co_await asyncio::open_connection("127.0.0.1", port);
+    co_return co_await busy_client(std::move(connection), "client", id, lines);
+}
+
 awaitable<int> busy_unix_client(std::string path, int id, int lines) {
-    auto [reader, writer] = co_await asyncio::open_unix_connection(path);
-    const std::string tag = "unix client " + std::to_string(id);
-    int good = 0;
-    if (id % 2 == 0)
-        good = co_await ping_pong(reader, writer, tag, lines);
-    else
-        good = co_await pipelined(reader, writer, tag, lines);
-    if (!co_await finish_echo(reader, writer))
-        good = -1;
-    co_return good;
+    auto connection = co_await asyncio::open_unix_connection(path);
+    co_return co_await busy_client(std::move(connection), "unix client", id, lines);
 }
 
 } // namespace

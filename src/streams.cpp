@@ -94,8 +94,7 @@ stream_core::~stream_core() {
     wait_op<>* woken;
     {
         std::lock_guard<spinlock> guard(mutex_);
-        splice(close_waiters_, drain_waiters_);
-        woken = error_ ? fail_all(drain_waiters_, error_) : succeed_all(drain_waiters_);
+        woken = release_waiters_locked();
     }
     complete_chain(woken);
 }
@@ -254,16 +253,13 @@ void stream_core::written(const boost::system::error_code& ec) noexcept {
         if (ec) {
             woken = lose_connection_locked(ec);
         } else if (!queued_.empty()) {
-            try {
-                start_flush_locked();
-            } catch (...) {
-                woken = lose_connection_locked(boost::asio::error::no_memory);
-            }
+            woken = flush_queued_locked();
             if (!woken)
                 woken = update_flow_locked();
         } else {
-            if (eof_requested_ && !eof_sent_) {
-                eof_sent_ = true;
+            // (An eof requested while nothing was in flight was sent then, and nothing was
+            // written after it: this write was in flight.)
+            if (eof_requested_) {
                 boost::system::error_code ignored;
                 shutdown_write(ignored);
             }
@@ -298,22 +294,41 @@ wait_op<>* stream_core::end_locked() noexcept {
     closed_ = true;
     paused_ = false;
     shutdown_both();
+    return release_waiters_locked();
+}
+
+wait_op<>* stream_core::release_waiters_locked() noexcept {
     splice(close_waiters_, drain_waiters_);
     return error_ ? fail_all(drain_waiters_, error_) : succeed_all(drain_waiters_);
 }
 
-void stream_core::write_eof() {
-    std::lock_guard<spinlock> guard(mutex_);
-    if (!can_write_eof_)
-        throw invalid_state_error("asyncio::stream_writer: this stream cannot write_eof()");
-    if (closing_ || eof_requested_)
-        return;
-    eof_requested_ = true;
-    if (!writing_) {
-        eof_sent_ = true;
-        boost::system::error_code ignored;
-        shutdown_write(ignored);
+wait_op<>* stream_core::flush_queued_locked() noexcept {
+    if (writing_ || queued_.empty())
+        return nullptr;
+    try {
+        start_flush_locked();
+        return nullptr;
+    } catch (...) {
+        return lose_connection_locked(boost::asio::error::no_memory);
     }
+}
+
+void stream_core::write_eof() {
+    wait_op<>* woken;
+    {
+        std::lock_guard<spinlock> guard(mutex_);
+        if (!can_write_eof_)
+            throw invalid_state_error("asyncio::stream_writer: this stream cannot write_eof()");
+        if (closing_ || eof_requested_)
+            return;
+        eof_requested_ = true;
+        woken = flush_queued_locked(); // what a failed start left queued goes first
+        if (!writing_ && !woken) {
+            boost::system::error_code ignored;
+            shutdown_write(ignored);
+        }
+    }
+    complete_chain(woken);
 }
 
 void stream_core::close() noexcept {
@@ -323,13 +338,7 @@ void stream_core::close() noexcept {
         if (closing_)
             return;
         closing_ = true;
-        if (!writing_ && !queued_.empty()) {
-            try {
-                start_flush_locked(); // what a failed start left queued
-            } catch (...) {
-                woken = lose_connection_locked(boost::asio::error::no_memory);
-            }
-        }
+        woken = flush_queued_locked(); // what a failed start left queued goes first
         if (!writing_ && !woken)
             woken = end_locked();
     }

@@ -151,6 +151,11 @@ class stream_core : public std::enable_shared_from_this<stream_core> {
     // Ends the connection: shuts the transport down and releases the drain and close
     // waiters (failing them with error_, if any). Returns them to complete.
     wait_op<>* end_locked() noexcept;
+    // Unlinks the drain and close waiters with their result (error_, if any).
+    wait_op<>* release_waiters_locked() noexcept;
+    // Starts sending what is queued when nothing is in flight (after a start that
+    // failed); returns the waiters to complete if that failed again.
+    wait_op<>* flush_queued_locked() noexcept;
     wait_op<>* update_flow_locked() noexcept;
 
     // Reading.
@@ -166,7 +171,6 @@ class stream_core : public std::enable_shared_from_this<stream_core> {
     std::string in_flight_; // what the transport is sending
     bool writing_ = false;
     bool eof_requested_ = false;
-    bool eof_sent_ = false;
     bool closing_ = false;
     bool closed_ = false;
     bool paused_ = false;

@@ -19,7 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 # Each suite is a C++ program bench/<suite>.cpp (target bench_<suite>) and the same
 # workloads in Python, bench/<suite>.py.
-SUITES = ["core", "sync", "streams"]
+SUITES = ["core", "sync", "streams", "processes"]
 
 
 def collect(cmd, results):

@@ -41,6 +41,7 @@ examples=(
     "tcp_echo:asyncio streams docs"
     "chat_server:our own"
     "http_beast:our own"
+    "parallel_runner:our own"
 )
 
 # Which examples to run: all, or those named on the command line.

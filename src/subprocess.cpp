@@ -300,14 +300,14 @@ void check_no_nul(std::string_view s, const char* who, const char* what) {
 // Everything a start needs, owned: made when create_subprocess_* is called (the
 // options only refer to the environment and the directory).
 struct launch {
-    const char* who;
-    std::string path; // what to execute
-    std::vector<std::string> argv;
-    std::optional<std::vector<std::string>> env; // NAME=value
-    std::string cwd;
-    std::array<redirect, 3> ends;
-    bool new_session;
-    stream_options streams;
+    const char* who = nullptr;
+    std::string path{}; // what to execute
+    std::vector<std::string> argv{};
+    std::optional<std::vector<std::string>> env{}; // NAME=value
+    std::string cwd{};
+    std::array<redirect, 3> ends{};
+    bool new_session = false;
+    stream_options streams{};
 };
 
 void check_redirect(redirect r, bool may_merge, const char* who, const char* end) {

@@ -40,8 +40,7 @@ using asyncio::subprocess_options;
 
 using strings = std::vector<std::string>;
 
-// (Options are named before a co_await: g++ 12 destroys an aggregate temporary of a
-// co_await expression twice. These are the common ones.)
+// The common options.
 const subprocess_options piped_in_out{.stdin_ = asyncio::pipe, .stdout_ = asyncio::pipe};
 const subprocess_options piped_out{.stdout_ = asyncio::pipe};
 const subprocess_options piped_all{
@@ -110,6 +109,12 @@ ASYNCIO_TEST_CASE(communicate_feeds_stdin_and_collects_both_outputs) {
     auto [out2, err2] = co_await q.communicate();
     BOOST_TEST(out2 == "");
     BOOST_TEST(err2 == "");
+    // Options written in place, inside the co_await (the way they are meant to be
+    // written; g++ 12 destroys such temporaries twice, which they must survive).
+    process r = co_await asyncio::create_subprocess_shell(
+        "echo in place", {.stdout_ = asyncio::pipe, .stderr_ = asyncio::devnull});
+    auto [out3, err3] = co_await r.communicate();
+    BOOST_TEST(out3 == "in place\n");
 }
 
 // Several MiB on stdout and stderr at once, and through stdin: communicate feeds and

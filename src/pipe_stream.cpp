@@ -115,14 +115,16 @@ class pipe_reader final : public stream_core {
     stream_descriptor pipe_;
 };
 
-// The write end. write_eof() and close() close the pipe (a pipe has no half-close):
+// The write end. write_eof() is close(), which closes the pipe (a pipe has no half-close):
 // the descriptor is closed under `pipe_mutex_`, which every use of it holds, so a
 // background write on another thread never writes to a descriptor number reused
 // after the close.
 class pipe_writer final : public stream_core {
   public:
     pipe_writer(stream_descriptor pipe, const stream_options& options)
-        : stream_core(options), pipe_(std::move(pipe)) {}
+        : stream_core(options), pipe_(std::move(pipe)) {
+        eof_closes_ = true;
+    }
 
     std::any endpoint(bool) const override { throw_no_endpoint(); }
 

@@ -314,6 +314,10 @@ wait_op<>* stream_core::flush_queued_locked() noexcept {
 }
 
 void stream_core::write_eof() {
+    if (eof_closes_) {
+        close();
+        return;
+    }
     wait_op<>* woken;
     {
         std::lock_guard<spinlock> guard(mutex_);

@@ -71,10 +71,8 @@ int returncode_of(int status) noexcept {
 // What Python reports for a child someone else reaped.
 constexpr int unknown_returncode = 255;
 
-// Kills a child that must not outlive its state and reaps it (it cannot have been
-// reaped yet, so its pid is still its own).
-int kill_and_reap(int pid) noexcept {
-    ::kill(pid, SIGKILL);
+// Reaps `pid` (blocking): its exit code, or unknown_returncode if someone else reaped it.
+int reap(int pid) noexcept {
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR)
@@ -83,37 +81,41 @@ int kill_and_reap(int pid) noexcept {
     return returncode_of(status);
 }
 
+// Kills and reaps a child started moments ago that nothing else knows of yet.
+int kill_and_reap(int pid) noexcept {
+    ::kill(pid, SIGKILL);
+    return reap(pid);
+}
+
+int send_through_pidfd(int pidfd, int sig) noexcept {
+    return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0));
+}
+
 } // namespace
 
 // One child: its pid and pidfd, its exit code once reaped, and the tasks waiting for
 // it. The reaper (a wait on the pidfd, started with the child) owns a reference until
-// the child exits, so a child is reaped even when every handle is gone; only when the
-// loop is destroyed first does the state go with the child unreaped, and then it kills
-// and reaps the child itself.
+// the child exits, so a child is reaped even when every handle is gone.
+//
+// When the loop is destroyed first, the reaper's handler is destroyed without being
+// called: then the child is killed (through its pidfd) and reaped at once, the waiters
+// are completed (their handlers are posted to the dying loop, which destroys them and
+// with them the coroutines parked in wait(), which may own this state), and the pidfd
+// is closed while its reactor still exists (a `process` may outlive its loop).
 class child_state : public std::enable_shared_from_this<child_state> {
   public:
     child_state(const executor_type& ex, int pid, int pidfd)
-        : pid_(pid), pidfd_(pidfd), handle_(ex, pid, pidfd) {}
+        : pid_(pid), pidfd_(pidfd), handle_(std::in_place, ex, pid, pidfd) {}
 
     child_state(const child_state&) = delete;
     child_state& operator=(const child_state&) = delete;
 
     ~child_state() {
-        wait_op<int>* woken;
-        {
-            std::lock_guard<spinlock> guard(mutex_);
-            if (!returncode_)
-                returncode_ = kill_and_reap(pid_);
-            woken = succeed_waiters_locked();
-        }
-        complete_chain(woken);
+        if (!returncode()) // the reaper never started
+            end_with_loop();
     }
 
-    void start_reaping() {
-        handle_.async_wait([self = shared_from_this()](const bp::error_code& ec, int status) {
-            self->reaped(ec, status);
-        });
-    }
+    void start_reaping() { handle_->async_wait(reaper{shared_from_this()}); }
 
     int pid() const noexcept { return pid_; }
 
@@ -128,59 +130,89 @@ class child_state : public std::enable_shared_from_this<child_state> {
         if (returncode())
             return; // Python's Popen.send_signal: nothing to signal any more
         // A child that exited but is not reaped yet still owns its pidfd: ESRCH at worst.
-        if (::syscall(SYS_pidfd_send_signal, pidfd_, sig, nullptr, 0) != 0 && errno != ESRCH)
+        if (send_through_pidfd(pidfd_, sig) != 0 && errno != ESRCH)
             throw boost::system::system_error(errno, boost::system::system_category(),
                                               "asyncio::process::send_signal");
     }
 
-    // Waits for the exit code. The wait does not own the state once it is parked (the
-    // state's destructor completes it): a coroutine parked in it must not keep alive
-    // the state whose list keeps the coroutine.
+    // Waits for the exit code. The wait owns the state while it is parked (its
+    // cancellation handler uses the state's lock); the state completes its waiters
+    // when the loop goes, which ends that cycle.
     struct initiate_wait {
         std::shared_ptr<child_state> child;
 
         template <class Handler, class Deliver>
-        void operator()(Handler&& handler, Deliver deliver) {
-            const std::shared_ptr<child_state> self = std::move(child);
-            start_list_wait<wait_op<int>>(self->mutex_, self->waiters_,
+        void operator()(Handler&& handler, Deliver deliver) const {
+            child_state& self = *child;
+            start_list_wait<wait_op<int>>(self.mutex_, self.waiters_,
                                           std::forward<Handler>(handler), deliver,
                                           [&](auto& sink, waiter*&) {
-                                              if (!self->returncode_)
+                                              if (!self.returncode_)
                                                   return false;
-                                              sink.succeed(*self->returncode_);
+                                              sink.succeed(*self.returncode_);
                                               return true;
                                           });
         }
     };
 
   private:
+    // The reaper's handler: called when the child exits, or destroyed uncalled when the
+    // loop goes first.
+    class reaper {
+      public:
+        explicit reaper(std::shared_ptr<child_state> child) noexcept : child_(std::move(child)) {}
+        reaper(reaper&&) noexcept = default;
+        reaper& operator=(reaper&&) = delete;
+        ~reaper() {
+            if (child_)
+                child_->end_with_loop();
+        }
+
+        void operator()(const bp::error_code& ec, int status) {
+            std::shared_ptr<child_state> child = std::move(child_);
+            child->reaped(ec, status);
+        }
+
+      private:
+        std::shared_ptr<child_state> child_;
+    };
+
     void reaped(const bp::error_code& ec, int status) noexcept {
         if (ec == boost::system::errc::interrupted) { // waitpid was interrupted: again
             try {
                 start_reaping();
                 return;
             } catch (const std::bad_alloc&) {
+                publish(reap(pid_)); // the pidfd said it exited: this does not block
+                return;
             }
         }
+        publish(ec ? unknown_returncode : returncode_of(status));
+    }
+
+    void end_with_loop() noexcept {
+        if (!returncode()) {
+            send_through_pidfd(pidfd_, SIGKILL);
+            publish(reap(pid_));
+        }
+        handle_.reset(); // closes the pidfd
+    }
+
+    void publish(int code) noexcept {
         wait_op<int>* woken;
         {
             std::lock_guard<spinlock> guard(mutex_);
-            returncode_ = ec ? unknown_returncode : returncode_of(status);
-            woken = succeed_waiters_locked();
+            returncode_ = code;
+            woken = waiters_.detach_all();
+            for (wait_op<int>* op = woken; op; op = intrusive_list<wait_op<int>>::next(*op))
+                op->succeed(code);
         }
         complete_chain(woken);
     }
 
-    wait_op<int>* succeed_waiters_locked() noexcept {
-        wait_op<int>* first = waiters_.detach_all();
-        for (wait_op<int>* op = first; op; op = intrusive_list<wait_op<int>>::next(*op))
-            op->succeed(*returncode_);
-        return first;
-    }
-
     const int pid_;
     const int pidfd_; // owned by handle_
-    bp::basic_process_handle<executor_type> handle_;
+    std::optional<bp::basic_process_handle<executor_type>> handle_;
     mutable spinlock mutex_;
     std::optional<int> returncode_;
     intrusive_list<wait_op<int>> waiters_;
@@ -261,6 +293,21 @@ class spawn_attributes {
   public:
     explicit spawn_attributes(bool new_session) {
         check(posix_spawnattr_init(&attr_));
+        try {
+            configure(new_session);
+        } catch (...) {
+            posix_spawnattr_destroy(&attr_);
+            throw;
+        }
+    }
+    spawn_attributes(const spawn_attributes&) = delete;
+    spawn_attributes& operator=(const spawn_attributes&) = delete;
+    ~spawn_attributes() { posix_spawnattr_destroy(&attr_); }
+
+    const posix_spawnattr_t* get() const noexcept { return &attr_; }
+
+  private:
+    void configure(bool new_session) {
         // The child starts with no signal blocked (a parent that blocks signals in its
         // threads for a signal_set must not make its children unkillable by SIGTERM),
         // and with SIGPIPE and SIGXFSZ at their defaults (Python's restore_signals).
@@ -277,13 +324,7 @@ class spawn_attributes {
             flags |= POSIX_SPAWN_SETSID;
         check(posix_spawnattr_setflags(&attr_, flags));
     }
-    spawn_attributes(const spawn_attributes&) = delete;
-    spawn_attributes& operator=(const spawn_attributes&) = delete;
-    ~spawn_attributes() { posix_spawnattr_destroy(&attr_); }
 
-    const posix_spawnattr_t* get() const noexcept { return &attr_; }
-
-  private:
     static void check(int error) {
         if (error != 0)
             throw_errno(error, "asyncio: preparing a child");
@@ -467,7 +508,9 @@ started_child spawn(launch& l) {
     if (pidfd < 0) {
         const int error = errno;
         kill_and_reap(pid);
-        throw_errno(error, std::string(l.who) + ": pidfd_open (Linux 5.3 or later is needed)");
+        throw_errno(error, std::string(l.who) + (error == ENOSYS
+                                                     ? ": pidfd_open (Linux 5.3 or later is needed)"
+                                                     : ": pidfd_open"));
     }
     child.pidfd.reset(pidfd);
     return child;
@@ -501,7 +544,7 @@ awaitable<process> start(std::optional<launch> l, std::exception_ptr bad) {
                                        std::move(cores[2]));
     } catch (...) {
         // (If the reaper started, it owns the state and reaps the child.)
-        ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+        send_through_pidfd(pidfd, SIGKILL);
         throw;
     }
 }
@@ -581,6 +624,9 @@ awaitable<void> feed_stdin(std::optional<stream_writer> in, std::string input) {
             in->write(input);
             co_await in->drain();
         }
+    } catch (const invalid_state_error&) {
+        // stdin was closed already: the input is dropped, as Python's closed pipe
+        // transport drops it.
     } catch (const boost::system::system_error& e) {
         // The child exited, or closed its stdin, without reading everything: not an
         // error for communicate() (Python ignores BrokenPipeError and

@@ -441,6 +441,24 @@ ASYNCIO_TEST_CASE(a_child_that_does_not_read_its_input) {
     BOOST_TEST(co_await q.wait() == -SIGKILL);
 }
 
+// write_eof() on a pipe is close() (a pipe has no half-close), and communicate() after
+// stdin was closed drops its input as Python does.
+ASYNCIO_TEST_CASE(write_eof_closes_the_stdin_pipe) {
+    process p = co_await shell("cat", piped_in_out);
+    p.stdin_().write("last\n");
+    p.stdin_().write_eof();
+    BOOST_TEST(p.stdin_().is_closing());
+    co_await p.stdin_().wait_closed();
+    auto [out, err] = co_await p.communicate("dropped");
+    BOOST_TEST(out == "last\n");
+    BOOST_TEST((p.returncode() == std::optional<int>(0)));
+
+    process q = co_await shell("cat", piped_in_out);
+    q.stdin_().close();
+    auto [out2, err2] = co_await q.communicate("dropped too");
+    BOOST_TEST(out2 == "");
+}
+
 ASYNCIO_TEST_CASE(flow_control_on_stdin) {
     // The child reads slowly: drain keeps the write buffer bounded.
     const subprocess_options small{.stdin_ = asyncio::pipe,
@@ -513,6 +531,35 @@ BOOST_AUTO_TEST_CASE(a_child_running_when_the_loop_ends_is_killed_and_reaped) {
     asyncio::test::run(body());
     BOOST_TEST_REQUIRE(pid > 0);
     BOOST_TEST(reaped(pid));
+}
+
+// The same on a plain io_context destroyed with a task parked in wait() (asyncio::run
+// cancels its tasks first; a plain context just goes): the task's frame owns the
+// process, the child's waiters own the frame; the child is killed and reaped all the
+// same and nothing leaks (the sanitizer builds check).
+BOOST_AUTO_TEST_CASE(a_plain_loop_destroyed_with_a_task_parked_in_wait) {
+    int pid = -1;
+    std::optional<process> outliving; // a process without pipes may outlive its loop
+    {
+        boost::asio::io_context ctx;
+        const auto body = [&]() -> awaitable<void> {
+            strings hundred{"100"};
+            process p = co_await asyncio::create_subprocess_exec("sleep", hundred);
+            pid = p.pid();
+            outliving = p;
+            co_await p.wait();
+        };
+        asyncio::create_task(ctx.get_executor(), body());
+        const auto started = test_clock::now();
+        while (pid < 0 && test_clock::now() - started < 5s)
+            ctx.run_one_for(10ms);
+        BOOST_TEST_REQUIRE(pid > 0);
+        ctx.poll();
+    }
+    BOOST_TEST(reaped(pid));
+    BOOST_TEST((outliving->returncode() == std::optional<int>(-SIGKILL)));
+    outliving->kill(); // the child is gone: nothing to do
+    outliving.reset();
 }
 
 // Copies share the child; an empty handle throws.

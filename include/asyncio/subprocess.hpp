@@ -77,8 +77,10 @@ struct process_access;
 /// A started child (Python's `asyncio.subprocess.Process`). A handle: copies share the
 /// child. Destroying the last handle closes the parent's ends of the pipes and
 /// neither waits for nor kills the child; the loop still reaps it when it exits, so
-/// it never lingers as a zombie. A child still running when its loop is destroyed is
-/// killed (as Python's transport does when the loop closes).
+/// it never lingers as a zombie (and a plain `io_context::run()` returns only once
+/// every child has exited). A child still running when its loop is destroyed is
+/// killed and reaped (as Python's transport does when the loop closes); its pipes,
+/// like any Asio I/O object, must not outlive the loop.
 class process {
   public:
     /// An empty handle: every member but the destructor throws `invalid_state_error`.
@@ -132,7 +134,9 @@ class process {
 };
 
 /// Starts `program` with `args` (Python's `asyncio.create_subprocess_exec(program,
-/// *args)`): a `program` without a '/' is looked up in the child's `PATH`, and the
+/// *args)`). (With g++ 12, name the argument vector: a braced list inside a `co_await`
+/// expression does not compile.) A `program` without a '/' is looked up in the
+/// child's `PATH`, and the
 /// child's `argv[0]` is `program` as given. A program that cannot be started throws
 /// `boost::system::system_error` with the OS's error (no such file, permission
 /// denied, a `cwd` that does not exist) and leaves nothing behind. `std::invalid_argument`

@@ -140,6 +140,8 @@ class stream_core : public std::enable_shared_from_this<stream_core> {
     void written(const boost::system::error_code& ec) noexcept;
 
     bool can_write_eof_ = true;
+    // write_eof() is close() (a pipe has no half-close: Python's write pipe transport).
+    bool eof_closes_ = false;
 
   private:
     using wait_list = intrusive_list<wait_op<>>;

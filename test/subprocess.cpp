@@ -40,6 +40,15 @@ using asyncio::subprocess_options;
 
 using strings = std::vector<std::string>;
 
+// The runner may start this program with signals ignored (b2 ignores SIGHUP), and
+// children inherit ignored signals: the tests signal their children, so they start
+// them with the default dispositions.
+const bool default_dispositions = [] {
+    for (int sig : {SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2})
+        ::signal(sig, SIG_DFL);
+    return true;
+}();
+
 // The common options.
 const subprocess_options piped_in_out{.stdin_ = asyncio::pipe, .stdout_ = asyncio::pipe};
 const subprocess_options piped_out{.stdout_ = asyncio::pipe};
@@ -549,7 +558,7 @@ BOOST_AUTO_TEST_CASE(a_plain_loop_destroyed_with_a_task_parked_in_wait) {
             outliving = p;
             co_await p.wait();
         };
-        asyncio::create_task(ctx.get_executor(), body());
+        (void)asyncio::create_task(ctx.get_executor(), body());
         const auto started = test_clock::now();
         while (pid < 0 && test_clock::now() - started < 5s)
             ctx.run_one_for(10ms);
